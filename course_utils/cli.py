@@ -1,0 +1,162 @@
+"""The ``course`` command: ``course doctor``, ``course run``, ``course stamp``.
+
+Instructor and grader tooling. It imports its heavy dependencies (jupytext,
+nbclient, torch) only inside the subcommand that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import CourseError
+
+REQUIRED = ("torch", "torchvision", "numpy", "matplotlib", "sklearn", "tqdm", "mlxtend")
+OPTIONAL = ("jupytext", "nbclient", "nbval", "ipywidgets", "jupyterlab")
+PIP_NAME = {"sklearn": "scikit-learn"}
+
+
+def _version(module: str) -> str | None:
+    try:
+        return getattr(importlib.import_module(module), "__version__", "installed")
+    except Exception:  # noqa: BLE001 - a broken install counts as missing
+        return None
+
+
+def _dataset_checks() -> list[tuple[str, bool, str]]:
+    """Try each offline dataset; full MNIST is optional."""
+    from . import data
+
+    checks = [
+        ("iris", lambda: data.load_iris()),
+        ("digits", lambda: data.load_digits()),
+        ("diabetes", lambda: data.load_diabetes()),
+        ("MNIST-5k", lambda: data.load_mnist5k()),
+        ("character corpus", lambda: data.load_char_corpus()),
+    ]
+    results = []
+    for name, load in checks:
+        try:
+            load()
+            results.append((name, True, "loads offline"))
+        except Exception as exc:  # noqa: BLE001
+            results.append((name, False, str(exc).splitlines()[0]))
+    try:
+        data.load_mnist()
+        results.append(("full MNIST (optional)", True, f"found in {data.data_dir()}"))
+    except CourseError:
+        results.append(("full MNIST (optional)", True, "not downloaded; the course uses MNIST-5k"))
+    return results
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """Print what this machine has for the course; exit 1 with advice when something required is missing."""
+    problems = []
+    print(f"Python        {platform.python_version()} ({sys.executable})")
+    if sys.version_info < (3, 10):
+        problems.append("Python 3.10 or newer is needed")
+    for module in REQUIRED:
+        version = _version(module)
+        print(f"{module:<13} {version or 'MISSING'}")
+        if version is None:
+            problems.append(f"{module} is missing: pip install {PIP_NAME.get(module, module)}")
+    for module in OPTIONAL:
+        print(f"{module:<13} {_version(module) or '-'} (optional)")
+    in_colab = "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+    print(f"Colab         {'yes' if in_colab else 'no'}")
+    if _version("torch"):
+        import torch
+
+        from .device import available_devices, get_device
+
+        cuda = torch.version.cuda if torch.cuda.is_available() else None
+        print(f"CUDA          {f'{cuda} ({torch.cuda.get_device_name(0)})' if cuda else 'not available'}")
+        mps = getattr(torch.backends, "mps", None)
+        print(f"MPS           {'available' if mps is not None and mps.is_available() else 'not available'}")
+        print(f"devices       {', '.join(available_devices())}")
+        try:
+            print(f"chosen device {get_device()}")
+        except CourseError as exc:
+            problems.append(str(exc))
+            print("chosen device ERROR")
+    if not problems or all("missing" not in p for p in problems):
+        if _version("sklearn") and _version("mlxtend") and _version("torch"):
+            for name, ok, detail in _dataset_checks():
+                print(f"dataset       {name:<22} {'ok' if ok else 'FAILED'}: {detail}")
+                if not ok:
+                    problems.append(f"dataset {name}: {detail}")
+    if problems:
+        print("\nProblems:")
+        for problem in problems:
+            print(f"  - {problem}")
+        print("Fix them (e.g. `make install`, or pip install -e '.[dev,lab]'), then run `course doctor` again.")
+        return 1
+    print("\nAll set: every lecture can run here.")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build each notebook from its .py source, execute it in place and print the wall time."""
+    from .pipeline import run_notebook
+    from .project import find_notebooks
+
+    sources = find_notebooks(args.notebooks)
+    results = []
+    for source in sources:
+        print(f"running {source.stem} ...", flush=True)
+        result = run_notebook(source, timeout=args.timeout)
+        results.append(result)
+        print(f"  {'ok' if result.ok else 'FAILED'} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""),
+              flush=True)
+    width = max(len(r.notebook) for r in results) if results else 8
+    print(f"\n{'notebook':<{width}}  {'seconds':>8}  status")
+    for r in results:
+        print(f"{r.notebook:<{width}}  {r.seconds:>8.1f}  {'ok' if r.ok else 'FAILED'}")
+    print(f"{'total':<{width}}  {sum(r.seconds for r in results):>8.1f}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def stamp(args: argparse.Namespace) -> int:
+    """Rewrite the Colab badges and install URLs in the notebooks and README from pyproject.toml."""
+    from .stamping import stamp_tree
+
+    changed = stamp_tree()
+    for path in changed:
+        print(f"stamped {path}")
+    print(f"{len(changed)} file(s) updated" if changed else "everything already points at the repository URL")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Tools for the deep-learning course.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("doctor", help="check this machine: Python, torch, devices, offline datasets")
+    p.set_defaults(func=doctor)
+    p = sub.add_parser("run", help="build and execute notebooks in place, with wall times")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 or 01_perceptron (default: all)")
+    p.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default 600)")
+    p.set_defaults(func=run)
+    p = sub.add_parser("stamp", help="point badges and install cells at the Repository URL of pyproject.toml")
+    p.set_defaults(func=stamp)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CourseError as exc:
+        print(f"course {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
