@@ -1,0 +1,57 @@
+# Two commands for a fresh machine with Python ≥ 3.10:  make lab  and  make test.
+# Both create .venv when it is missing and install the course into it; a second run
+# finds everything installed and starts at once.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# pytest-xdist workers for the notebook tests (each notebook runs in its own kernel)
+JOBS   ?= 2
+
+.PHONY: help install lab test unit notebooks doctor lint format clean
+
+help:
+	@echo "make lab        open JupyterLab on notebooks/ (installs into $(VENV) first if needed)"
+	@echo "make test       run every test: unit tests with coverage, notebook sync, every notebook under nbval"
+	@echo "make unit       unit tests only (fast)"
+	@echo "make notebooks  rebuild and re-execute every notebook from its .py source"
+	@echo "make doctor     check Python, torch, devices and the offline datasets"
+	@echo "make lint       ruff over the package, tests and notebook sources"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
+		{ echo "Python 3.10 or newer is needed; run e.g. make PYTHON=python3.12 ..."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	COURSE_PROGRESS=0 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env \
+		-n $(JOBS) --dist loadscope -p no:cacheprovider \
+		--cov=course_utils --cov-report=term-missing:skip-covered --cov-fail-under=90
+
+unit: $(STAMP)
+	COURSE_PROGRESS=0 $(BIN)/python -m pytest tests -p no:cacheprovider --cov=course_utils --cov-report=term-missing:skip-covered
+
+notebooks: $(STAMP)
+	$(BIN)/course run
+
+doctor: $(STAMP)
+	$(BIN)/course doctor
+
+lint: $(STAMP)
+	$(BIN)/ruff check course_utils tests notebooks
+	$(BIN)/ruff format --check course_utils tests
+
+format: $(STAMP)
+	$(BIN)/ruff format course_utils tests
+
+clean:
+	rm -rf $(VENV) release slides/build .pytest_cache .ruff_cache .coverage htmlcov
