@@ -1,4 +1,4 @@
-"""The ``course`` command: ``course doctor``, ``course run``, ``course stamp``.
+"""The ``course`` command: ``doctor``, ``run``, ``stamp``, ``release`` and ``grade``.
 
 Instructor and grader tooling. It imports its heavy dependencies (jupytext,
 nbclient, torch) only inside the subcommand that needs them.
@@ -58,8 +58,6 @@ def doctor(args: argparse.Namespace) -> int:
     """Print what this machine has for the course; exit 1 with advice when something required is missing."""
     problems = []
     print(f"Python        {platform.python_version()} ({sys.executable})")
-    if sys.version_info < (3, 10):
-        problems.append("Python 3.10 or newer is needed")
     for module in REQUIRED:
         version = _version(module)
         print(f"{module:<13} {version or 'MISSING'}")
@@ -75,9 +73,13 @@ def doctor(args: argparse.Namespace) -> int:
         from .device import available_devices, get_device
 
         cuda = torch.version.cuda if torch.cuda.is_available() else None
-        print(f"CUDA          {f'{cuda} ({torch.cuda.get_device_name(0)})' if cuda else 'not available'}")
+        print(
+            f"CUDA          {f'{cuda} ({torch.cuda.get_device_name(0)})' if cuda else 'not available'}"
+        )
         mps = getattr(torch.backends, "mps", None)
-        print(f"MPS           {'available' if mps is not None and mps.is_available() else 'not available'}")
+        print(
+            f"MPS           {'available' if mps is not None and mps.is_available() else 'not available'}"
+        )
         print(f"devices       {', '.join(available_devices())}")
         try:
             print(f"chosen device {get_device()}")
@@ -94,7 +96,9 @@ def doctor(args: argparse.Namespace) -> int:
         print("\nProblems:")
         for problem in problems:
             print(f"  - {problem}")
-        print("Fix them (e.g. `make install`, or pip install -e '.[dev,lab]'), then run `course doctor` again.")
+        print(
+            "Fix them (e.g. `make install`, or pip install -e '.[dev,lab]'), then run `course doctor` again."
+        )
         return 1
     print("\nAll set: every lecture can run here.")
     return 0
@@ -111,8 +115,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"running {source.stem} ...", flush=True)
         result = run_notebook(source, timeout=args.timeout)
         results.append(result)
-        print(f"  {'ok' if result.ok else 'FAILED'} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""),
-              flush=True)
+        print(
+            f"  {'ok' if result.ok else 'FAILED'} in {result.seconds:.1f} s"
+            + (f": {result.error}" if result.error else ""),
+            flush=True,
+        )
     width = max(len(r.notebook) for r in results) if results else 8
     print(f"\n{'notebook':<{width}}  {'seconds':>8}  status")
     for r in results:
@@ -128,21 +135,97 @@ def stamp(args: argparse.Namespace) -> int:
     changed = stamp_tree()
     for path in changed:
         print(f"stamped {path}")
-    print(f"{len(changed)} file(s) updated" if changed else "everything already points at the repository URL")
+    print(
+        f"{len(changed)} file(s) updated"
+        if changed
+        else "everything already points at the repository URL"
+    )
+    return 0
+
+
+def release_cmd(args: argparse.Namespace) -> int:
+    """Write the student notebooks: solutions replaced, outputs cleared."""
+    from .project import find_notebooks, repo_root
+    from .release import release
+
+    out = Path(args.out) if args.out else repo_root() / "release"
+    written = release(find_notebooks(args.notebooks), out)
+    for path in written:
+        print(f"released {path}")
+    return 0
+
+
+def grade_cmd(args: argparse.Namespace) -> int:
+    """Grade every student's notebooks; write grades.csv and print a summary."""
+    from .grading import grade, summary
+    from .project import find_notebooks
+
+    rows = grade(
+        Path(args.submissions),
+        find_notebooks(args.notebooks),
+        Path(args.out),
+        cell_timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout,
+        junit_dir=Path(args.junit) if args.junit else None,
+        progress=lambda line: print(line, flush=True),
+    )
+    print()
+    print(summary(rows))
+    print(f"\ngrades written to {args.out}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="course", description="Tools for the deep-learning course.")
+    parser = argparse.ArgumentParser(
+        prog="course", description="Tools for the deep-learning course."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("doctor", help="check this machine: Python, torch, devices, offline datasets")
+    p = sub.add_parser(
+        "doctor", help="check this machine: Python, torch, devices, offline datasets"
+    )
     p.set_defaults(func=doctor)
     p = sub.add_parser("run", help="build and execute notebooks in place, with wall times")
-    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 or 01_perceptron (default: all)")
+    p.add_argument(
+        "notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 or 01_perceptron (default: all)"
+    )
     p.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default 600)")
     p.set_defaults(func=run)
-    p = sub.add_parser("stamp", help="point badges and install cells at the Repository URL of pyproject.toml")
+    p = sub.add_parser(
+        "stamp", help="point badges and install cells at the Repository URL of pyproject.toml"
+    )
     p.set_defaults(func=stamp)
+    p = sub.add_parser("release", help="write student notebooks with the solutions removed")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 01 (default: all)")
+    p.add_argument("--out", metavar="DIR", help="where to write them (default: release/)")
+    p.set_defaults(func=release_cmd)
+    p = sub.add_parser("grade", help="run students' notebooks and score each check")
+    p.add_argument(
+        "submissions",
+        metavar="SUBMISSIONS_DIR",
+        help="one folder per student, holding their notebooks",
+    )
+    p.add_argument(
+        "notebooks", nargs="*", metavar="NOTEBOOK", help="lectures to grade (default: all)"
+    )
+    p.add_argument(
+        "--out",
+        default="grades.csv",
+        help="CSV of results, appended to and resumed (default grades.csv)",
+    )
+    p.add_argument(
+        "--timeout", type=int, default=60, metavar="S", help="seconds one cell may run (default 60)"
+    )
+    p.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=600,
+        metavar="S",
+        help="seconds one notebook may run (default 600)",
+    )
+    p.add_argument(
+        "--junit", metavar="DIR", help="also keep pytest's JUnit XML, DIR/STUDENT/NOTEBOOK.xml"
+    )
+    p.set_defaults(func=grade_cmd)
     return parser
 
 

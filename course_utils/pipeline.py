@@ -32,7 +32,9 @@ def _require(module: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise CourseError(f"{module} is needed for this command; install the tools with: pip install -e '.[dev]'") from None
+        raise CourseError(
+            f"{module} is needed for this command; install the tools with: pip install -e '.[dev]'"
+        ) from None
 
 
 def build(source: Path):
@@ -103,7 +105,11 @@ def run_notebook(source: Path, timeout: int = 600) -> RunResult:
 def _comparable(notebook) -> list[tuple]:
     cells = []
     for cell in notebook.cells:
-        metadata = {k: v for k, v in cell.metadata.items() if k not in {"execution", "collapsed", "scrolled"}}
+        metadata = {
+            k: v
+            for k, v in cell.metadata.items()
+            if k not in {"execution", "collapsed", "scrolled"}
+        }
         cells.append((cell.cell_type, cell.source.strip(), metadata))
     return cells
 

@@ -33,7 +33,9 @@ def repo_root(start: Path | None = None) -> Path:
     package_parent = Path(__file__).resolve().parent.parent
     if (package_parent / "pyproject.toml").is_file() and (package_parent / "notebooks").is_dir():
         return package_parent
-    raise CourseError("run this inside the course repository (the folder with pyproject.toml and notebooks/)")
+    raise CourseError(
+        "run this inside the course repository (the folder with pyproject.toml and notebooks/)"
+    )
 
 
 def _load_toml(path: Path) -> dict:
@@ -51,10 +53,14 @@ def repository_url(root: Path | None = None) -> str:
     try:
         url = _load_toml(root / "pyproject.toml")["project"]["urls"]["Repository"]
     except KeyError:
-        raise CourseError("pyproject.toml has no [project.urls] Repository = \"https://github.com/OWNER/REPO\"") from None
+        raise CourseError(
+            'pyproject.toml has no [project.urls] Repository = "https://github.com/OWNER/REPO"'
+        ) from None
     match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", url.strip())
     if not match:
-        raise CourseError(f"the Repository URL must look like https://github.com/OWNER/REPO, got {url!r}")
+        raise CourseError(
+            f"the Repository URL must look like https://github.com/OWNER/REPO, got {url!r}"
+        )
     return f"https://github.com/{match.group(1)}/{match.group(2)}"
 
 

@@ -13,7 +13,9 @@ from .project import colab_url, install_spec, repo_root, repository_url
 
 __all__ = ["stamp_text", "stamp_tree"]
 
-_COLAB = re.compile(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/notebooks/")
+_COLAB = re.compile(
+    r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/notebooks/"
+)
 _INSTALL = re.compile(r"course-utils @ git\+https://github\.com/[\w.-]+/[\w.-]+?(?=[\"'\s\\]|$)")
 
 
@@ -28,8 +30,12 @@ def stamp_tree(root: Path | None = None) -> list[Path]:
     root = root or repo_root()
     url = repository_url(root)
     notebooks = root / "notebooks"
-    candidates = [root / "README.md", *sorted(notebooks.glob("*.py")), *sorted(notebooks.glob("*.ipynb")),
-                  notebooks / "README.md"]
+    candidates = [
+        root / "README.md",
+        *sorted(notebooks.glob("*.py")),
+        *sorted(notebooks.glob("*.ipynb")),
+        notebooks / "README.md",
+    ]
     changed = []
     for path in candidates:
         if not path.is_file():

@@ -122,21 +122,15 @@ check.standardize_columns(standardize_columns)
 #
 # $$f'(x) \approx \frac{f(x + h) - f(x - h)}{2h}.$$
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 — the central difference
-#
-# Write `numerical_derivative(f, x, h)` for a function `f` of one number.
-
-# %% tags=["exercise"]
+# %%
 def numerical_derivative(f, x: float, h: float = 1e-5) -> float:
     """Approximate f'(x) by the central difference with step h."""
-    ### BEGIN SOLUTION
     return (f(x + h) - f(x - h)) / (2 * h)
-    ### END SOLUTION
 
 
-# %% tags=["check"]
-check.numerical_derivative(numerical_derivative)
+slope = numerical_derivative(math.sin, 1.0)
+print(f"sin'(1) ≈ {slope:.10f}, cos(1) = {math.cos(1.0):.10f}")
+assert abs(slope - math.cos(1.0)) < 1e-9, "the central difference should be accurate to ~1e-10 here"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # How small should $h$ be? Too large and the secant is not the tangent; too small and the two values
@@ -196,6 +190,30 @@ print(f"numeric  ∇f = ({df_dx_numeric:.6f}, {df_dy_numeric:.6f})")
 print(f"autograd ∇f = ({xt.grad.item():.6f}, {yt.grad.item():.6f})")
 assert torch.allclose(torch.stack([xt.grad, yt.grad]),
                       torch.tensor([df_dx_numeric, df_dy_numeric], dtype=torch.float64), atol=1e-7)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2 — a numerical gradient
+#
+# Estimating each partial derivative separately gets tedious. Write `numerical_gradient(f, x, h)` for a
+# function `f` that takes a 1-D tensor `x` of any length and returns a number: nudge one coordinate at a
+# time by $\pm h$ (a copy of `x`, not `x` itself) and apply the central difference to each. It costs
+# $2n$ evaluations of $f$ for $n$ inputs, which is exactly why training uses autograd instead.
+
+# %% tags=["exercise"]
+def numerical_gradient(f, x: torch.Tensor, h: float = 1e-5) -> torch.Tensor:
+    """Approximate the gradient of f at x (a 1-D float64 tensor) by central differences."""
+    ### BEGIN SOLUTION
+    grad = torch.zeros_like(x)
+    for i in range(len(x)):
+        step = torch.zeros_like(x)
+        step[i] = h
+        grad[i] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+check.numerical_gradient(numerical_gradient)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3 — the gradient by hand

@@ -42,13 +42,15 @@ def test_environment_pip_installs_the_package_with_every_extra():
     lines = _pip_lines()
     assert len(lines) == 1, "pip should install the course package and nothing else"
     match = re.fullmatch(r'-e "?\.\[([\w,-]+)\]"?', lines[0])
-    assert match, f"expected -e \".[extras]\", got {lines[0]!r}"
+    assert match, f'expected -e ".[extras]", got {lines[0]!r}'
     assert set(match.group(1).split(",")) == set(PROJECT["optional-dependencies"])
 
 
 def test_environment_pins_nothing_that_pyproject_leaves_open():
     conda_packages = {re.split(r"[<>=! ]", d)[0] for d in ENV["dependencies"] if isinstance(d, str)}
-    assert conda_packages == {"python", "pip"}, "dependencies belong in pyproject.toml, installed by pip"
+    assert conda_packages == {"python", "pip"}, (
+        "dependencies belong in pyproject.toml, installed by pip"
+    )
 
 
 def test_pyproject_uses_lower_bounds_only():
@@ -58,11 +60,28 @@ def test_pyproject_uses_lower_bounds_only():
 
 def test_pyproject_requires_what_the_course_imports():
     names = {re.split(r"[<>=!; \[]", d)[0].lower() for d in PROJECT["dependencies"]}
-    assert {"torch", "torchvision", "numpy", "matplotlib", "scikit-learn", "tqdm", "mlxtend"} <= names
+    assert {
+        "torch",
+        "torchvision",
+        "numpy",
+        "matplotlib",
+        "scikit-learn",
+        "tqdm",
+        "mlxtend",
+    } <= names
 
 
 def test_lab_extra_brings_widgets_for_progress_bars():
     lab = {re.split(r"[<>=!; ]", d)[0] for d in PROJECT["optional-dependencies"]["lab"]}
     dev = {re.split(r"[<>=!; ]", d)[0] for d in PROJECT["optional-dependencies"]["dev"]}
     assert "ipywidgets" in lab and "ipywidgets" in dev
-    assert {"pytest", "nbval", "pytest-xdist", "pytest-cov", "jupytext", "nbconvert", "nbclient", "ruff"} <= dev
+    assert {
+        "pytest",
+        "nbval",
+        "pytest-xdist",
+        "pytest-cov",
+        "jupytext",
+        "nbconvert",
+        "nbclient",
+        "ruff",
+    } <= dev

@@ -29,7 +29,9 @@ def test_there_are_lecture_notebooks():
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
 def test_ipynb_is_built_from_its_py_source(source):
     problems = differences(source)
-    assert not problems, f"{source.stem}: {'; '.join(problems)} - rebuild with: course run {source.stem[:2]}"
+    assert not problems, (
+        f"{source.stem}: {'; '.join(problems)} - rebuild with: course run {source.stem[:2]}"
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
@@ -47,7 +49,9 @@ def test_outputs_hold_no_progress_bars_or_timings(source):
         assert "execution" not in cell.metadata, f"{source.stem}: timing metadata stored"
         for output in cell.get("outputs", []):
             text = json.dumps(output)
-            assert "application/vnd.jupyter.widget-view+json" not in text, f"{source.stem}: a widget is stored"
+            assert "application/vnd.jupyter.widget-view+json" not in text, (
+                f"{source.stem}: a widget is stored"
+            )
             assert not re.search(r"\d+%\|", text), f"{source.stem}: a progress bar is stored"
 
 
@@ -65,7 +69,9 @@ def test_setup_cell_installs_from_this_repository_only_in_colab(source):
     setup = _notebook(source).cells[1]
     assert setup.cell_type == "code"
     assert 'if "google.colab" in sys.modules:' in setup.source
-    assert install_spec(URL) in setup.source, f"{source.stem}: the setup cell must install {install_spec(URL)!r}"
+    assert install_spec(URL) in setup.source, (
+        f"{source.stem}: the setup cell must install {install_spec(URL)!r}"
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
@@ -82,7 +88,9 @@ def test_every_exercise_has_markers_and_is_followed_by_a_check(source):
     assert exercises, f"{source.stem} has no exercise"
     for i in exercises:
         text = cells[i].source
-        assert text.count("### BEGIN SOLUTION") == text.count("### END SOLUTION") >= 1, f"cell {i}: markers"
+        assert text.count("### BEGIN SOLUTION") == text.count("### END SOLUTION") >= 1, (
+            f"cell {i}: markers"
+        )
         following = cells[i + 1] if i + 1 < len(cells) else None
         assert following is not None and "check" in following.metadata.get("tags", []), (
             f"{source.stem}: exercise cell {i} must be followed by a cell tagged 'check'"
@@ -90,7 +98,9 @@ def test_every_exercise_has_markers_and_is_followed_by_a_check(source):
         assert "check." in following.source
     for i, cell in enumerate(cells):
         if "### BEGIN SOLUTION" in cell.source:
-            assert i in exercises, f"{source.stem}: cell {i} has solution markers but no 'exercise' tag"
+            assert i in exercises, (
+                f"{source.stem}: cell {i} has solution markers but no 'exercise' tag"
+            )
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)

@@ -21,7 +21,7 @@ from course_utils.project import (
 )
 from course_utils.stamping import stamp_text, stamp_tree
 
-DEMO = '''# %% [markdown] slideshow={"slide_type": "slide"}
+DEMO = """# %% [markdown] slideshow={"slide_type": "slide"}
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/old-owner/old-repo/blob/main/notebooks/01_demo.ipynb)
 # # Demo
 
@@ -34,7 +34,7 @@ if "google.colab" in sys.modules:
 # %% tags=["check"]
 value = 6 * 7
 print(value)
-'''
+"""
 
 
 @pytest.fixture
@@ -90,8 +90,13 @@ def test_repository_url_missing_says_what_to_add(course):
 def test_links_are_built_from_the_repository_url():
     url = "https://github.com/o/r"
     assert install_spec(url) == "course-utils @ git+https://github.com/o/r"
-    assert colab_url(url, "01_x.ipynb") == "https://colab.research.google.com/github/o/r/blob/main/notebooks/01_x.ipynb"
-    assert badge_markdown(url, "01_x.ipynb").startswith("[![Open In Colab](https://colab.research.google.com/")
+    assert (
+        colab_url(url, "01_x.ipynb")
+        == "https://colab.research.google.com/github/o/r/blob/main/notebooks/01_x.ipynb"
+    )
+    assert badge_markdown(url, "01_x.ipynb").startswith(
+        "[![Open In Colab](https://colab.research.google.com/"
+    )
 
 
 def test_find_notebooks_by_number_name_or_path(course):
@@ -112,7 +117,10 @@ def test_stamp_text_rewrites_badges_and_install_specs():
     text = DEMO
     new = stamp_text(text, "https://github.com/new-owner/new-repo")
     assert "old-owner" not in new
-    assert "https://colab.research.google.com/github/new-owner/new-repo/blob/main/notebooks/01_demo.ipynb" in new
+    assert (
+        "https://colab.research.google.com/github/new-owner/new-repo/blob/main/notebooks/01_demo.ipynb"
+        in new
+    )
     assert "course-utils @ git+https://github.com/new-owner/new-repo" in new
 
 
@@ -226,8 +234,14 @@ def test_dataset_checks_cover_every_offline_set(monkeypatch, tmp_path):
 
     monkeypatch.setattr(data, "load_char_corpus", lambda: None)
     results = {name: ok for name, ok, _ in cli._dataset_checks()}
-    assert results == {"iris": True, "digits": True, "diabetes": True, "MNIST-5k": True,
-                       "character corpus": True, "full MNIST (optional)": True}
+    assert results == {
+        "iris": True,
+        "digits": True,
+        "diabetes": True,
+        "MNIST-5k": True,
+        "character corpus": True,
+        "full MNIST (optional)": True,
+    }
 
 
 def test_cli_needs_a_command(capsys):
@@ -244,5 +258,7 @@ def test_teaching_api_does_not_import_the_tooling():
     import subprocess
 
     code = "import sys, course_utils; print(sorted(m for m in sys.modules if m.split('.')[0] in {'nbformat', 'nbclient', 'jupytext', 'nbval', 'pytest', 'course_utils.cli'}))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -26,7 +26,9 @@ def call(fn: Callable, *args: Any, name: str | None = None, **kwargs: Any) -> An
     """Call the student's ``fn``; turn "not written yet" and crashes into clear check failures."""
     name = name or getattr(fn, "__name__", "your function")
     if not callable(fn):
-        fail(f"expected a function for {name}, got {type(fn).__name__}; pass the function itself, not its result")
+        fail(
+            f"expected a function for {name}, got {type(fn).__name__}; pass the function itself, not its result"
+        )
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
@@ -63,4 +65,6 @@ def assert_close(
 
 def passed(what: str, n_cases: int) -> None:
     """Report success in one line."""
-    print(f"✓ {what}: correct on {n_cases} test case{'s' if n_cases != 1 else ''} you have not seen")
+    print(
+        f"✓ {what}: correct on {n_cases} test case{'s' if n_cases != 1 else ''} you have not seen"
+    )
