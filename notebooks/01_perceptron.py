@@ -1,0 +1,781 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pytorch-dl-course/deep-learning-course/blob/main/notebooks/01_perceptron.ipynb)
+#
+# # Lecture 01 — The perceptron
+#
+# In 1958 Frank Rosenblatt built a machine that **learned** to tell two kinds of pictures apart, by
+# nothing more than adding and subtracting numbers whenever it got an answer wrong. His *perceptron*
+# is the ancestor of every network in this course. In this lecture you will:
+#
+# 1. model a neuron as a **weighted sum and a threshold**;
+# 2. train it with the **perceptron rule**, online, one example at a time: first in NumPy, then as
+#    tensor operations that train a thousand perceptrons at once;
+# 3. see the **geometry**: the weights form a vector normal to the decision boundary, and each
+#    mistake turns and shifts that boundary;
+# 4. check the **convergence theorem**: on separable data it makes at most $(R/\gamma)^2$ mistakes;
+# 5. watch it **never settle** when no straight line separates the classes, and see why a rule
+#    without a gradient is hard to repair: the motivation for lectures 02–03.
+
+# %% slideshow={"slide_type": "skip"}
+# Setup: in Google Colab, install the course package first (elsewhere, `make lab` already did).
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "course-utils @ git+https://github.com/pytorch-dl-course/deep-learning-course"],
+        check=True,
+    )
+
+# %% slideshow={"slide_type": "skip"}
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import MaxNLocator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.svm import LinearSVC
+
+from course_utils import (
+    PALETTE,
+    get_device,
+    load_iris,
+    make_xor,
+    plot_curves,
+    plot_decision_boundary,
+    seed_everything,
+)
+from course_utils.checks import lecture01 as check
+
+SEED = 0
+seed_everything(SEED)
+device = get_device()
+rng = np.random.default_rng(SEED)  # NumPy's generator, for the order of the examples
+print(f"torch {torch.__version__}, training on: {device}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The neuron: a weighted sum and a threshold
+#
+# A biological neuron collects signals from its neighbours, some exciting, some inhibiting, and
+# fires when their total is large enough. McCulloch and Pitts (1943) turned this into arithmetic.
+# Give the neuron $d$ inputs $x_1, \dots, x_d$; each has a **weight** $w_j$ saying how much it
+# counts (negative: it inhibits). The neuron adds them up with a **bias** $b$,
+#
+# $$z = w_1 x_1 + \dots + w_d x_d + b = \mathbf w^\top \mathbf x + b,$$
+#
+# and fires when the sum reaches zero. The firing rule is the **Heaviside step function** $H$:
+#
+# $$\hat y = H(z) = \begin{cases} 1 & \text{if } z \ge 0,\\ 0 & \text{if } z < 0. \end{cases}$$
+#
+# The bias is a threshold moved to the other side: "fire when $\mathbf w^\top \mathbf x \ge \theta$"
+# is the same as $z \ge 0$ with $b = -\theta$.
+
+# %% slideshow={"slide_type": "subslide"}
+fig, (ax_net, ax_step) = plt.subplots(1, 2, figsize=(10, 3.2), width_ratios=[1.6, 1])
+node = {"boxstyle": "circle,pad=0.35", "facecolor": PALETTE[5], "edgecolor": "0.3"}
+arrow = {"arrowstyle": "-|>", "color": "0.3", "shrinkA": 14, "shrinkB": 16}
+inputs = [(1.0, "$x_1$", "$w_1$"), (0.0, "$x_2$", "$w_2$"), (-1.0, "$1$", "$b$")]
+for height, name, weight in inputs:
+    ax_net.text(0, height, name, ha="center", va="center", fontsize=13, bbox=node)
+    ax_net.annotate("", xy=(1.6, 0), xytext=(0, height), arrowprops=arrow)
+    ax_net.text(0.75, 0.55 * height + 0.1, weight, fontsize=13, color=PALETTE[3])
+for x_pos, name, colour in [(1.6, r"$\Sigma$", PALETTE[1]), (2.8, "$H$", PALETTE[2])]:
+    ax_net.text(x_pos, 0, name, ha="center", va="center", fontsize=14,
+                bbox={**node, "facecolor": colour})
+ax_net.annotate("", xy=(2.8, 0), xytext=(1.6, 0), arrowprops=arrow)
+ax_net.annotate("", xy=(3.9, 0), xytext=(2.8, 0), arrowprops={**arrow, "shrinkB": 2})
+ax_net.text(2.2, 0.12, "$z$", fontsize=13, ha="center")
+ax_net.text(4.0, 0, r"$\hat y$", fontsize=14, va="center")
+ax_net.set(xlim=(-0.4, 4.4), ylim=(-1.4, 1.4), title="a neuron: weighted sum, then threshold")
+ax_net.axis("off")
+z_grid = np.linspace(-3, 3, 601)
+ax_step.plot(z_grid, (z_grid >= 0).astype(float), color=PALETTE[0], label="$H(z)$")
+ax_step.set(xlabel="$z$", ylabel=r"$\hat y$", title=r"the step function fires at $z \geq 0$")
+ax_step.legend(loc="upper left")
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. The data: setosa against versicolor
+#
+# Fisher's iris flowers, two species, two measurements in centimetres: sepal length and petal
+# length. `load_iris` keeps a stratified 30 % aside as a test set. Labels are $y = 0$ (setosa) and
+# $y = 1$ (versicolor), stored as floats so that $y - \hat y$ is plain arithmetic later on.
+
+# %%
+iris = load_iris(classes=("setosa", "versicolor"), features=("sepal length", "petal length"),
+                 seed=SEED)
+X_train, y_train, X_test, y_test = iris.numpy()
+y_train, y_test = y_train.astype(np.float32), y_test.astype(np.float32)
+axis_labels = [f"{name} (cm)" for name in iris.feature_names]
+print(iris)
+print("X_train", X_train.shape, X_train.dtype, "| labels", np.unique(y_train))
+print("first example:", X_train[0], "label", y_train[0])
+assert X_train.shape == (70, 2) and set(np.unique(y_train)) == {0.0, 1.0}
+
+# %% slideshow={"slide_type": "subslide"}
+def scatter_classes(ax, X, y, class_names, size=24):
+    """Draw two classes in the course's colours: class 0 blue circles, class 1 orange squares."""
+    for label, marker in [(0, "o"), (1, "s")]:
+        ax.scatter(*X[y == label].T, s=size, marker=marker, color=PALETTE[label],
+                   edgecolors="white", linewidths=0.5, label=class_names[label])
+
+
+fig, ax = plt.subplots(figsize=(5, 4))
+scatter_classes(ax, X_train, y_train, iris.class_names)
+ax.set(xlabel=axis_labels[0], ylabel=axis_labels[1], xlim=(4, 7.5),
+       title="iris training set: a line should separate them")
+ax.set_aspect("equal")
+ax.legend(loc="center right")
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. The perceptron learning rule
+#
+# Rosenblatt's rule starts from $\mathbf w = \mathbf 0$, $b = 0$ and looks at one example
+# $(\mathbf x, y)$ at a time. It predicts $\hat y = H(\mathbf w^\top \mathbf x + b)$ and corrects
+# the weights by the error $y - \hat y$, scaled by a **learning rate** $\eta > 0$:
+#
+# $$\mathbf w \leftarrow \mathbf w + \eta\,(y - \hat y)\,\mathbf x, \qquad
+#   b \leftarrow b + \eta\,(y - \hat y).$$
+#
+# | truth $y$ | prediction $\hat y$ | $y - \hat y$ | what happens |
+# |---|---|---|---|
+# | 1 | 1 | 0 | nothing |
+# | 0 | 0 | 0 | nothing |
+# | 1 | 0 | $+1$ | add $\eta\,\mathbf x$ to $\mathbf w$ and $\eta$ to $b$ |
+# | 0 | 1 | $-1$ | subtract $\eta\,\mathbf x$ from $\mathbf w$ and $\eta$ from $b$ |
+#
+# It learns **only from mistakes**. Why does a correction help? Afterwards the same example scores
+#
+# $$z_{\text{new}} = (\mathbf w + \eta e\,\mathbf x)^\top \mathbf x + (b + \eta e)
+#   = z + \eta\, e\,(\lVert \mathbf x \rVert^2 + 1), \qquad e = y - \hat y,$$
+#
+# so $z$ moves towards the correct side: up when the neuron should have fired, down when not.
+
+# %% slideshow={"slide_type": "subslide"}
+w, b = np.array([0.4, -0.3], dtype=np.float32), np.float32(0.2)  # some weights, to illustrate
+first_wrong = np.flatnonzero((X_train @ w + b >= 0) != y_train)[0]  # an example they get wrong
+x_i, y_i, learning_rate = X_train[first_wrong], y_train[first_wrong], 0.1
+z_before = (w * x_i).sum() + b
+error = y_i - (1.0 if z_before >= 0 else 0.0)
+w_after, b_after = w + learning_rate * error * x_i, b + learning_rate * error
+z_after = (w_after * x_i).sum() + b_after
+print(f"example {x_i}, y = {y_i:.0f}: z = {z_before:.3f}, error {error:+.0f} -> z = {z_after:.3f}")
+expected_change = learning_rate * error * ((x_i**2).sum() + 1)
+assert error != 0 and np.isclose(z_after - z_before, expected_change), "z moves by η e (‖x‖² + 1)"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Online learning
+#
+# The perceptron is an **online** learner: it updates its weights after **every single example**,
+# and needs nothing but that example and its own weights. Data may arrive as a stream (a sensor, the
+# clicks on a website) and never be stored. On a fixed training set we walk through all examples,
+# one **epoch**, then walk again, in a fresh random order each time: a fixed order can make the
+# weights cycle through the same updates.
+#
+# **Batch** learning instead looks at the whole training set before each update. Lecture 02 meets
+# both, and the mini-batches in between.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. From scratch in NumPy
+#
+# The whole algorithm: loop over epochs, loop over the examples in that epoch's order, predict,
+# update on a mistake. We count the mistakes of each epoch, keep every state the weights pass
+# through (to draw them later), and stop after the first epoch without a mistake: from then on
+# nothing would change.
+
+# %%
+def train_perceptron(X, y, orders, learning_rate=1.0):
+    """Online perceptron from w = 0, b = 0; epoch k visits the rows of X in the order orders[k]."""
+    w, b = np.zeros(X.shape[1], dtype=X.dtype), X.dtype.type(0)
+    mistakes_per_epoch, updates = [], []  # updates: (w, b, index of the example, epoch)
+    for epoch, order in enumerate(orders):
+        mistakes = 0
+        for i in order:
+            z = (w * X[i]).sum() + b  # the weighted sum
+            error = y[i] - (1.0 if z >= 0 else 0.0)  # y - H(z): +1, 0 or -1
+            if error != 0:
+                w, b = w + learning_rate * error * X[i], b + learning_rate * error
+                mistakes += 1
+                updates.append((w.copy(), b, i, epoch))
+        mistakes_per_epoch.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, mistakes_per_epoch, updates
+
+# %% slideshow={"slide_type": "subslide"}
+MAX_EPOCHS = 50
+orders = [rng.permutation(len(X_train)) for _ in range(MAX_EPOCHS)]  # a fresh order per epoch
+w, b, mistakes_per_epoch, updates = train_perceptron(X_train, y_train, orders)
+train_acc = np.mean((X_train @ w + b >= 0) == y_train)
+test_acc = np.mean((X_test @ w + b >= 0) == y_test)
+print(f"mistakes per epoch: {mistakes_per_epoch} ({sum(mistakes_per_epoch)} updates in all)")
+print(f"w = {w}, b = {b:.1f} | training accuracy {train_acc:.0%}, test accuracy {test_acc:.0%}")
+assert mistakes_per_epoch[-1] == 0, "the perceptron should converge: an epoch without a mistake"
+assert train_acc == 1.0, f"expected 100 % training accuracy (separable), got {train_acc:.1%}"
+assert test_acc >= 0.9, f"expected at least 90 % test accuracy, got {test_acc:.1%}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Left, the mistakes in each epoch, down to none in the last. Right, the same run as an online
+# learner lives it, example by example: the running total of mistakes climbs while the boundary is
+# still wrong, then stays flat.
+
+# %%
+fig, (ax_epochs, ax_stream) = plt.subplots(1, 2, figsize=(10, 3.2), width_ratios=[1, 2])
+epochs = np.arange(1, len(mistakes_per_epoch) + 1)
+ax_epochs.bar(epochs, mistakes_per_epoch, width=0.6, color=PALETTE[0], label="mistakes")
+ax_epochs.set(xlabel="epoch", ylabel="mistakes", xticks=epochs, title="mistakes per epoch")
+ax_epochs.legend()
+position = [epoch * len(X_train) + list(orders[epoch]).index(i) + 1 for *_, i, epoch in updates]
+n_seen = len(mistakes_per_epoch) * len(X_train)
+ax_stream.step([0, *position, n_seen], [0, *range(1, len(position) + 1), len(position)],
+               where="post", color=PALETTE[3], label="mistakes so far")
+for end in range(len(X_train), n_seen, len(X_train)):
+    ax_stream.axvline(end, color="0.5", linestyle=":",
+                      label="end of an epoch" if end == len(X_train) else None)
+ax_stream.set(xlabel="examples seen", ylabel="total mistakes", title="the same run, online")
+ax_stream.legend(loc="lower right")
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Geometry: the weight vector is normal to the boundary
+#
+# The neuron splits the plane along its **decision boundary**, the line where $z = 0$:
+# $\{\mathbf x : \mathbf w^\top \mathbf x + b = 0\}$. Take two points $\mathbf x_a, \mathbf x_b$ on
+# it; subtracting their equations gives
+#
+# $$\mathbf w^\top (\mathbf x_a - \mathbf x_b) = 0,$$
+#
+# so $\mathbf w$ is perpendicular to every direction along the line: it is the line's **normal
+# vector**, and it points to the side where $z > 0$, where the neuron fires. The bias shifts the
+# line without turning it, and $z / \lVert \mathbf w \rVert$ is a point's signed distance from the
+# line. The axes below have equal scales; otherwise right angles would not look right.
+
+# %%
+def draw_weight_vector(ax, w, b, anchor, length=0.8, color="0.1"):
+    """Draw w, scaled to `length`, from the boundary point nearest `anchor`; return (foot, tip)."""
+    foot = anchor - (w @ anchor + b) / (w @ w) * w  # project the anchor onto the line w·x + b = 0
+    tip = foot + length * w / np.linalg.norm(w)
+    ax.annotate("", xy=tip, xytext=foot, arrowprops={"arrowstyle": "-|>", "color": color, "lw": 2})
+    ax.annotate(r"$\mathbf{w}$", xy=tip, xytext=(3, 3), textcoords="offset points", fontsize=13,
+                color=color)
+    return foot, tip
+
+
+def neuron(w, b):
+    """The step-function neuron as a function of many points at once, for plotting."""
+    return lambda points: (points @ w + b >= 0).astype(int)
+
+# %% slideshow={"slide_type": "subslide"}
+fig, ax = plt.subplots(figsize=(6, 4))
+plot_decision_boundary(neuron(w, b), X_train, y_train, ax=ax, resolution=150,
+                       class_names=iris.class_names, feature_names=axis_labels,
+                       title="the learned boundary and its normal vector w")
+foot, tip = draw_weight_vector(ax, w, b, anchor=X_train.mean(axis=0))
+ax.set_aspect("equal")
+along_line = np.array([-w[1], w[0]])  # a direction along the boundary
+print(f"z at the foot {w @ foot + b:.1e}, at the tip {w @ tip + b:.2f}; "
+      f"w · (direction of the line) = {w @ along_line}")
+assert abs(w @ foot + b) < 1e-4, "the foot of the arrow lies on the boundary"
+assert w @ tip + b > 0, "w points into the half-plane where the neuron fires (class 1)"
+assert w @ along_line == 0, "w is perpendicular to the line"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Watching the boundary move
+#
+# Each panel shows the neuron right after one update, in a window that includes the origin (+):
+# the orange half-plane is where it now says *versicolor*, the ringed point is the mistake that
+# caused the update, and the dashed line is the boundary before it. A mistake on a versicolor pulls
+# $\mathbf w$ towards that point ($\mathbf w \mathrel{+}= \eta\,\mathbf x$), a mistake on a setosa
+# pushes it away, and $b$ moves by $\pm\eta$. Starting from $\mathbf 0$, the first updates swing the
+# boundary around the origin, calling everything one class, then the other, until it cuts between
+# the classes. (With more than 8 updates, the last panel skips ahead to the final one.)
+
+# %%
+window_x, window_y = np.meshgrid(np.linspace(-1.5, 7.5, 40), np.linspace(-1.5, 5.5, 40))
+
+
+def draw_neuron_state(ax, w, b, w_before=None, b_before=None):
+    """Shade where the neuron (w, b) fires and draw its boundary (and the one before, dashed)."""
+    z = w[0] * window_x + w[1] * window_y + b
+    ax.contourf(window_x, window_y, z, levels=[-np.inf, 0, np.inf], colors=PALETTE[:2], alpha=0.2)
+    ax.contour(window_x, window_y, z, levels=[0], colors="0.2", linewidths=1.2)
+    if w_before is not None and np.any(w_before != 0):
+        z_before = w_before[0] * window_x + w_before[1] * window_y + b_before
+        ax.contour(window_x, window_y, z_before, levels=[0], colors="0.4", linewidths=1,
+                   linestyles="--")
+    draw_weight_vector(ax, w, b, anchor=np.zeros(2), length=1.2)
+    ax.plot(0, 0, "+", color="0.1", markersize=8)
+
+# %% slideshow={"slide_type": "subslide"}
+n_updates = len(updates)
+shown = list(range(min(n_updates, 8))) if n_updates <= 8 else [*range(7), n_updates - 1]
+fig, axes = plt.subplots(2, 4, figsize=(10, 5), sharex=True, sharey=True)
+for ax, k in zip(axes.flat, shown, strict=False):
+    w_k, b_k, i, epoch = updates[k]
+    w_before, b_before = updates[k - 1][:2] if k > 0 else (np.zeros(2), 0.0)
+    draw_neuron_state(ax, w_k, b_k, w_before, b_before)
+    scatter_classes(ax, X_train, y_train, iris.class_names, size=10)
+    ax.scatter(*X_train[i], s=120, facecolors="none", edgecolors=PALETTE[3], linewidths=2)
+    final = " (final)" if k == n_updates - 1 else ""
+    ax.set(title=f"update {k + 1} of {n_updates}{final}", xlim=(-1.5, 7.5), ylim=(-1.5, 5.5))
+    ax.set_aspect("equal")
+axes[0, 0].legend(loc="lower right", fontsize="x-small")
+fig.supxlabel(axis_labels[0])
+fig.supylabel(axis_labels[1])
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. Why it must converge: the bound $(R/\gamma)^2$
+#
+# Fold the bias into the weights: append a constant 1 to every input,
+# $\tilde{\mathbf x} = (\mathbf x, 1)$, and $b$ to the weights,
+# $\tilde{\mathbf w} = (\mathbf w, b)$, so $z = \tilde{\mathbf w}^\top \tilde{\mathbf x}$.
+# Write the labels as signs, $t = 2y - 1 \in \{-1, +1\}$. A mistake is then exactly
+# $t\,z \le 0$, and the update is
+# $\tilde{\mathbf w} \leftarrow \tilde{\mathbf w} + \eta\, t\, \tilde{\mathbf x}$.
+#
+# **Theorem** (Block; Novikoff, 1962). Suppose a unit vector $\mathbf u$
+# ($\lVert \mathbf u \rVert = 1$) separates the data with **margin** $\gamma > 0$, that is
+# $t_i\, \mathbf u^\top \tilde{\mathbf x}_i \ge \gamma$ for every example, and let
+# $R = \max_i \lVert \tilde{\mathbf x}_i \rVert$. Then the perceptron started at
+# $\tilde{\mathbf w} = \mathbf 0$ makes **at most $(R/\gamma)^2$ mistakes**, in any order, for any
+# $\eta > 0$.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Proof.** Let $\tilde{\mathbf w}_k$ be the weights after the $k$-th mistake, made on
+# $(\tilde{\mathbf x}, t)$.
+#
+# * Progress towards $\mathbf u$: $\;\mathbf u^\top \tilde{\mathbf w}_k
+#   = \mathbf u^\top \tilde{\mathbf w}_{k-1} + \eta\, t\, \mathbf u^\top \tilde{\mathbf x}
+#   \ge \mathbf u^\top \tilde{\mathbf w}_{k-1} + \eta\gamma$, so
+#   $\mathbf u^\top \tilde{\mathbf w}_k \ge k\,\eta\gamma$.
+# * Slow growth: $\;\lVert \tilde{\mathbf w}_k \rVert^2 = \lVert \tilde{\mathbf w}_{k-1} \rVert^2
+#   + 2\eta\, t\, \tilde{\mathbf w}_{k-1}^\top \tilde{\mathbf x}
+#   + \eta^2 \lVert \tilde{\mathbf x} \rVert^2
+#   \le \lVert \tilde{\mathbf w}_{k-1} \rVert^2 + \eta^2 R^2$, because the middle term is
+#   $2\eta\,t z \le 0$ on a mistake; so $\lVert \tilde{\mathbf w}_k \rVert^2 \le k\,\eta^2 R^2$.
+# * Together, by Cauchy–Schwarz: $\;k\,\eta\gamma \le \mathbf u^\top \tilde{\mathbf w}_k
+#   \le \lVert \tilde{\mathbf w}_k \rVert \le \sqrt{k}\,\eta R$,
+#   hence $k \le (R/\gamma)^2$. $\square$
+#
+# Every separating $\mathbf u$ gives a valid bound; the tightest comes from the **largest margin**,
+# $\gamma^* = \max_{\lVert \mathbf u \rVert = 1} \min_i t_i\, \mathbf u^\top \tilde{\mathbf x}_i$.
+# That is a hard-margin support vector machine on the augmented inputs: minimise
+# $\lVert \mathbf v \rVert^2$ subject to $t_i\, \mathbf v^\top \tilde{\mathbf x}_i \ge 1$, then
+# $\mathbf u = \mathbf v / \lVert \mathbf v \rVert$. scikit-learn's `LinearSVC` solves it with the
+# hinge loss, a very large `C`, and `fit_intercept=False`: the bias is already inside
+# $\tilde{\mathbf x}$, and must count in the norm.
+
+# %% slideshow={"slide_type": "subslide"}
+def augment(X):
+    """Append a constant 1 to every row: x̃ = (x, 1), in float64."""
+    return np.c_[X, np.ones(len(X))].astype(np.float64)
+
+
+def max_margin_direction(X, y):
+    """The unit vector u on augmented inputs with (nearly) the largest margin: a hard-margin SVM."""
+    with warnings.catch_warnings():  # liblinear may stop a hair short of the optimum: still valid
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        svm = LinearSVC(loss="hinge", C=1e4, fit_intercept=False, max_iter=100_000)
+        svm.fit(augment(X), 2 * y - 1)
+    return svm.coef_.ravel() / np.linalg.norm(svm.coef_)
+
+
+def radius_and_margin(X, y, u):
+    """R = the largest norm of an augmented input; γ = the smallest margin t u·x̃ in the data."""
+    X_aug = augment(X)
+    return np.linalg.norm(X_aug, axis=1).max(), ((2 * y - 1) * (X_aug @ u)).min()
+
+# %% slideshow={"slide_type": "subslide"}
+u = max_margin_direction(X_train, y_train)
+R, gamma = radius_and_margin(X_train, y_train, u)
+bound = (R / gamma) ** 2
+total_mistakes = sum(mistakes_per_epoch)
+print(f"R = {R:.3f}, γ = {gamma:.4f}, bound (R/γ)² = {bound:.1f}; "
+      f"the perceptron made {total_mistakes} mistakes")
+assert gamma > 0, "u must separate the classes (a positive margin)"
+assert total_mistakes <= bound, f"{total_mistakes} mistakes exceed the bound {bound:.1f}"
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The bound is a worst case over every possible order of the examples. It is loose here partly
+# because the data sits far from the origin: $R$ is dominated by raw measurements of 5 to 8 cm,
+# while the margin must be shared with the bias component of $\mathbf u$. Section 8 shows how
+# moving and scaling the data changes both.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7. The PyTorch way: the rule as tensor operations
+#
+# The online rule is sequential over the examples: each update needs the weights left by the one
+# before. What tensors can do at once is everything *else*. Below, `W` holds in its rows the
+# weights of **$K$ perceptrons**, each visiting the training set in its own order; one step takes
+# one example for each of them, as a batch. Two details keep it fast on a GPU:
+#
+# * no Python `if`: the correction $\eta\,(y - \hat y)\,\mathbf x$ is simply zero where the
+#   prediction is right, so every row gets the same arithmetic;
+# * no `.item()` in the loop: the mistakes are counted in a tensor on the device, so the GPU is
+#   never stopped to report a number.
+
+# %%
+def train_perceptrons(X, y, orders, learning_rate=1.0):
+    """Train K perceptrons at once; run k visits the rows of X in the order orders[k, epoch]."""
+    n_runs, n_epochs, n_examples = orders.shape
+    W = torch.zeros(n_runs, X.shape[1], device=X.device)
+    b = torch.zeros(n_runs, device=X.device)
+    mistakes = torch.zeros(n_runs, n_epochs, device=X.device)
+    for epoch in range(n_epochs):
+        for step in range(n_examples):
+            index = orders[:, epoch, step]
+            x, target = X[index], y[index]  # one example per run: shapes (K, d) and (K,)
+            z = (W * x).sum(dim=1) + b
+            error = target - (z >= 0).float()  # 0 where right: those rows stay unchanged
+            W += learning_rate * error[:, None] * x
+            b += learning_rate * error
+            mistakes[:, epoch] += error.abs()
+    return W, b, mistakes
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Checked: the same weights as NumPy
+#
+# Run it once ($K = 1$) with the orders of the NumPy run. Both compute in `float32` with the same
+# operations in the same order, so they make the same mistakes and reach the same weights (here bit
+# for bit, as the printed difference shows).
+
+# %%
+X_train_t = torch.as_tensor(X_train, device=device)
+y_train_t = torch.as_tensor(y_train, device=device)
+same_orders = torch.as_tensor(np.stack(orders[: len(mistakes_per_epoch)]), device=device)[None]
+W_t, b_t, mistakes_t = train_perceptrons(X_train_t, y_train_t, same_orders)
+W_t, b_t = W_t[0].cpu().numpy(), b_t[0].cpu().numpy()
+mistakes_t = mistakes_t[0].cpu().numpy().astype(int).tolist()
+print(f"NumPy: w = {w}, b = {b:.1f}, mistakes {mistakes_per_epoch}")
+print(f"torch: w = {W_t}, b = {b_t:.1f}, mistakes {mistakes_t}")
+print(f"largest difference in the weights: {max(np.abs(W_t - w).max(), abs(b_t - b)):.1e}")
+assert mistakes_t == mistakes_per_epoch, "the same mistakes in every epoch"
+assert np.allclose(W_t, w, atol=1e-5) and np.isclose(b_t, b, atol=1e-5), "the same final weights"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A thousand orders at once
+#
+# The theorem promises convergence within the bound for *every* order. Let us try 1,000 random
+# orders (a fresh shuffle for every run and every epoch) in one call. A run that has converged
+# makes only zero updates from then on, so a fixed number of epochs does no harm.
+
+# %%
+N_RUNS, N_EPOCHS = 1000, 8
+many_orders = torch.argsort(torch.rand(N_RUNS, N_EPOCHS, len(X_train)), dim=-1).to(device)
+W_runs, b_runs, mistakes_runs = train_perceptrons(X_train_t, y_train_t, many_orders)
+total_per_run = mistakes_runs.sum(dim=1).cpu().numpy()
+predictions = (X_train_t @ W_runs.T + b_runs >= 0).float()  # (examples, runs)
+train_acc_runs = (predictions == y_train_t[:, None]).float().mean(dim=0)
+print(f"mistakes per run: min {total_per_run.min():.0f}, mean {total_per_run.mean():.1f}, "
+      f"max {total_per_run.max():.0f} (bound {bound:.0f})")
+assert bool((mistakes_runs[:, -1] == 0).all()), "every run should end with a mistake-free epoch"
+assert bool((train_acc_runs == 1).all()), "every run should reach 100 % training accuracy"
+assert total_per_run.max() <= bound, "no order may break the bound"
+assert total_per_run.max() < bound / 4, "in practice far below this worst case"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Every run stops at *a* separating line, but which one depends on the order: the perceptron keeps
+# the first line that makes no mistakes, not the best one. The max-margin line $\mathbf u$ of
+# section 6, which keeps as far from both classes as it can, is drawn for comparison.
+
+# %%
+final_weights = torch.cat([W_runs, b_runs[:, None]], dim=1).cpu().numpy()
+n_distinct = len(np.unique(final_weights.round(4), axis=0))
+print(f"{n_distinct} different final (w, b) among {N_RUNS} runs")
+assert n_distinct > 10, "different orders should end at different separating lines"
+
+# %%
+fig, (ax_lines, ax_hist) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=[1.2, 1])
+scatter_classes(ax_lines, X_train, y_train, iris.class_names)
+x_line = np.linspace(4, 7.5, 50)
+for w_k, b_k in zip(W_runs[:100].cpu().numpy(), b_runs[:100].cpu().numpy(), strict=True):
+    ax_lines.plot(x_line, -(w_k[0] * x_line + b_k) / w_k[1], color=PALETTE[4], alpha=0.15, lw=1)
+ax_lines.plot([], [], color=PALETTE[4], label="100 perceptrons")
+ax_lines.plot(x_line, -(u[0] * x_line + u[2]) / u[1], color="0.1", lw=2, label="max margin")
+ax_lines.set(xlim=(4, 7.5), ylim=(0.5, 5.5), xlabel=axis_labels[0], ylabel=axis_labels[1],
+             title="where 100 runs stopped")
+ax_lines.set_aspect("equal")
+ax_lines.legend(loc="lower right", fontsize="x-small")
+ax_hist.hist(total_per_run, bins=np.arange(total_per_run.max() + 2) - 0.5, color=PALETTE[0],
+             label="1,000 orders")
+ax_hist.xaxis.set_major_locator(MaxNLocator(integer=True))
+ax_hist.set(xlabel="mistakes until convergence", ylabel="runs",
+            title=f"all far below the bound of {bound:.0f}")
+ax_hist.legend()
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8. Experiments
+#
+# ### The learning rate does not matter (from zero)
+#
+# Starting from $\mathbf w = \mathbf 0$, every update adds $\pm\eta\,\tilde{\mathbf x}$, so the
+# weights are always $\eta$ times those of the run with $\eta = 1$; multiplying $z$ by $\eta > 0$
+# never changes its sign, so all runs make the same decisions. (We pick powers of two so that even
+# the rounding scales exactly.)
+
+# %%
+runs_by_rate = {rate: train_perceptron(X_train, y_train, orders, learning_rate=rate)
+                for rate in (0.125, 1.0, 8.0)}
+for rate, (w_r, b_r, mistakes_r, _) in runs_by_rate.items():
+    print(f"η = {rate:<5}: mistakes {mistakes_r}, w / η = {w_r / rate}, b / η = {b_r / rate:.1f}")
+    assert mistakes_r == mistakes_per_epoch, "the same mistakes for every learning rate"
+    assert np.array_equal(w_r, rate * w) and b_r == rate * b, "the weights are exactly η times"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A thin margin means many mistakes; scaling helps
+#
+# Now separate setosa from versicolor by their **sepals** only (length and width), using all 100
+# flowers. They are still separable, but barely, and far from the origin compared with the gap
+# between them: $\gamma$ shrinks and the number of mistakes explodes. **Standardising** the
+# features (mean 0, standard deviation 1) moves the data to the origin and gives the bias room:
+# $R$ shrinks, $\gamma$ grows, and the perceptron needs far fewer mistakes. Lecture 02 meets feature
+# scaling again.
+
+# %%
+sepal_runs = {}
+for standardize in (False, True):
+    sepals = load_iris(classes=("setosa", "versicolor"), features=("sepal length", "sepal width"),
+                       standardize=standardize, test_size=0)  # all 100 flowers
+    X_s, y_s = sepals.X_train.numpy(), sepals.y_train.numpy().astype(np.float32)
+    orders_s = [rng.permutation(len(X_s)) for _ in range(3000)]
+    _, _, mistakes_s, _ = train_perceptron(X_s, y_s, orders_s)
+    R_s, gamma_s = radius_and_margin(X_s, y_s, max_margin_direction(X_s, y_s))
+    name = "standardised" if standardize else "raw (cm)"
+    sepal_runs[name] = mistakes_s
+    print(f"{name:<12}: R = {R_s:.2f}, γ = {gamma_s:.4f}, bound = {(R_s / gamma_s) ** 2:>6.0f}, "
+          f"mistakes = {sum(mistakes_s):>4} in {len(mistakes_s)} epochs")
+    assert mistakes_s[-1] == 0, "separable data: the perceptron converges"
+    assert sum(mistakes_s) <= (R_s / gamma_s) ** 2, "within the bound"
+assert sum(sepal_runs["raw (cm)"]) > 10 * sum(sepal_runs["standardised"]), "scaling should help"
+
+# %% slideshow={"slide_type": "subslide"}
+ax = plot_curves(sepal_runs, ylabel="mistakes", title="mistakes per epoch: a thin margin is slow")
+ax.figure.set_size_inches(7, 3)
+ax.set_xscale("log")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### When no line separates the classes, it never settles
+#
+# Two cases break the theorem's assumption:
+#
+# * **versicolor against virginica** (same two features): the species overlap;
+# * **XOR** (`course_utils.data.make_xor`): class 1 in two opposite corners of a square, class 0
+#   in the other two; no line cuts opposite corners apart.
+#
+# Even the linear SVM of section 6 cannot classify either training set perfectly: independent
+# evidence that no separating line exists. Then every epoch must contain a mistake (an epoch
+# without one would end on a line that separates them), and each mistake moves the boundary
+# again.
+
+# %%
+overlap = load_iris(classes=("versicolor", "virginica"), features=("sepal length", "petal length"),
+                    seed=SEED)
+non_separable = {}
+for name, split in [("versicolor vs virginica", overlap), ("XOR", make_xor(seed=SEED))]:
+    X_n, y_n = split.X_train.numpy(), split.y_train.numpy().astype(np.float32)
+    svm_acc = np.mean((augment(X_n) @ max_margin_direction(X_n, y_n) >= 0) == y_n)
+    orders_n = [rng.permutation(len(X_n)) for _ in range(60)]
+    _, _, mistakes_n, updates_n = train_perceptron(X_n, y_n, orders_n)
+    non_separable[name] = (X_n, y_n, split.class_names, mistakes_n, updates_n)
+    print(f"{name}: linear SVM {svm_acc:.0%} | perceptron: {min(mistakes_n)} to "
+          f"{max(mistakes_n)} mistakes in every one of {len(mistakes_n)} epochs")
+    assert svm_acc < 1, "no line classifies this training set perfectly"
+    assert len(mistakes_n) == 60 and min(mistakes_n) > 0, "every epoch has a mistake"
+
+# %% slideshow={"slide_type": "subslide"}
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), width_ratios=[1.2, 1, 1])
+plot_curves({name: run[3] for name, run in non_separable.items()}, ax=axes[0], ylabel="mistakes",
+            title="mistakes per epoch never reach 0")
+axes[0].set_ylim(bottom=0)
+for ax, (name, run) in zip(axes[1:], non_separable.items(), strict=True):
+    X_n, y_n, names, _, updates_n = run
+    scatter_classes(ax, X_n, y_n, names, size=14)
+    x_line = np.linspace(X_n[:, 0].min(), X_n[:, 0].max(), 50)
+    for k, (w_k, b_k, _, _) in enumerate(updates_n[-10:]):
+        ax.plot(x_line, -(w_k[0] * x_line + b_k) / w_k[1], color=PALETTE[4], alpha=0.3 + 0.07 * k,
+                label="last 10 boundaries" if k == 9 else None)
+    ax.set(ylim=(X_n[:, 1].min() - 0.4, X_n[:, 1].max() + 0.4), title=name)
+    ax.set_aspect("equal")
+axes[1].set(xlabel=axis_labels[0], ylabel=axis_labels[1])
+axes[1].legend(loc="lower right", fontsize="x-small")
+axes[2].set(xlabel="$x_1$", ylabel="$x_2$")
+axes[2].legend(loc="center", fontsize="x-small")
+fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9. Why not follow a gradient instead?
+#
+# Lecture 00 computed gradients with autograd; why not minimise the number of mistakes by gradient
+# descent? Because $\hat y = H(z)$ is flat everywhere except at $z = 0$, where it jumps:
+# $H'(z) = 0$ for $z \ne 0$, and it is undefined at $0$. The number of mistakes is therefore a
+# staircase in the weights: where a gradient exists it is zero, and says nothing about which way
+# to go. Autograd agrees: a comparison is not even recorded in the graph.
+
+# %%
+w_tensor = torch.tensor(w, requires_grad=True)
+z_t = torch.as_tensor(X_train) @ w_tensor + float(b)
+y_hat_t = (z_t >= 0).float()
+print(f"z.requires_grad = {z_t.requires_grad}, y_hat.requires_grad = {y_hat_t.requires_grad}")
+assert z_t.requires_grad and not y_hat_t.requires_grad, "the step function cuts the graph"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Below, the number of training mistakes as the first weight $w_1$ varies around its learned value
+# (the other weight and the bias held fixed), next to a smooth loss of the *linear* output,
+# $\frac{1}{2n}\sum_i (y_i - z_i)^2$. The staircase is flat almost everywhere; the smooth loss has
+# a slope that points downhill. Learning from $z$ instead of $H(z)$ is exactly the idea of
+# **Adaline** (lecture 03); gradient descent on such a loss is lecture 02.
+
+# %%
+w1_grid = np.linspace(w[0] - 4, w[0] + 4, 801)
+Z = X_train[:, :1] * w1_grid + X_train[:, 1:] * w[1] + b  # z for every example (row) and w1 (col)
+mistakes_grid = ((Z >= 0) != y_train[:, None]).sum(axis=0)
+squared_error = 0.5 * ((y_train[:, None] - Z) ** 2).mean(axis=0)
+flat = np.mean(np.diff(mistakes_grid) == 0)
+fig, (ax_m, ax_s) = plt.subplots(1, 2, figsize=(10, 3))
+ax_m.step(w1_grid, mistakes_grid, where="mid", color=PALETTE[3], label="mistakes (step output)")
+ax_s.plot(w1_grid, squared_error, color=PALETTE[0], label="squared error of z (linear output)")
+for ax, title in [(ax_m, f"a staircase, flat on {flat:.0%} of the grid"),
+                  (ax_s, "smooth: a slope to follow")]:
+    ax.axvline(w[0], color="0.5", linestyle=":", label="learned $w_1$")
+    ax.set(xlabel="$w_1$", title=title)
+    ax.legend(fontsize="small")
+ax_m.set_ylabel("training mistakes")
+ax_s.set_ylabel("loss")
+fig.tight_layout()
+assert flat > 0.9, f"the mistake count should be flat almost everywhere, got {flat:.0%}"
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# With hindsight the perceptron rule *is* stochastic gradient descent, on the loss
+# $\max(0, -t z)$ (zero when right, growing with $|z|$ when wrong): its gradient with respect to
+# $\tilde{\mathbf w}$ is $-t\,\tilde{\mathbf x}$ on a mistake and $0$ otherwise. But that loss is
+# zero for *every* separating line, so it prefers none of them, and on non-separable data the
+# constant-size steps keep cycling. Lecture 03 chooses a loss that fixes both.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10. Exercises
+#
+# Each exercise is checked on inputs you have not seen. Use NumPy arrays; labels are
+# $y \in \{0, 1\}$.
+#
+# ### Exercise 1 — predict a whole batch
+#
+# Return $\hat y = H(X\mathbf w + b)$ for every row of `X` at once, as 0/1 values, without a Python
+# loop. Remember that the neuron fires at exactly $z = 0$.
+
+# %% tags=["exercise"]
+def predict(w, b, X):
+    """Step-function predictions (0 or 1) of the neuron (w, b) for each row of X."""
+    ### BEGIN SOLUTION
+    return (X @ w + b >= 0).astype(int)
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+check.predict(predict)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 2 — one perceptron update
+#
+# Given the current weights, one example $(\mathbf x, y)$ and the learning rate $\eta$ (`lr`),
+# return the new `(w, b)` after one step of the rule
+# $\mathbf w \leftarrow \mathbf w + \eta\,(y - \hat y)\,\mathbf x$,
+# $b \leftarrow b + \eta\,(y - \hat y)$. Return new values rather than changing `w` in place.
+
+# %% tags=["exercise"]
+def perceptron_update(w, b, x, y, lr):
+    """One online perceptron step on the example (x, y); returns the new (w, b)."""
+    ### BEGIN SOLUTION
+    error = y - (1.0 if x @ w + b >= 0 else 0.0)
+    return w + lr * error * x, b + lr * error
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+check.perceptron_update(perceptron_update)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 — margin and mistake bound
+#
+# For a neuron `(w, b)` that separates the data `(X, y)`, return `(R, gamma, bound)`: $R$ the
+# largest norm of an augmented input $(\mathbf x, 1)$, $\gamma$ the smallest margin
+# $t_i\,(\mathbf w^\top \mathbf x_i + b) / \lVert (\mathbf w, b) \rVert$ with $t_i = 2y_i - 1$, and
+# the bound $(R/\gamma)^2$. The answer must not change when `(w, b)` is multiplied by a positive
+# number.
+
+# %% tags=["exercise"]
+def margin_and_bound(X, y, w, b):
+    """R, the margin gamma of the separator (w, b) on augmented inputs, and the bound (R/gamma)²."""
+    ### BEGIN SOLUTION
+    X_aug, w_aug = np.c_[X, np.ones(len(X))], np.r_[w, b]
+    R = np.linalg.norm(X_aug, axis=1).max()
+    gamma = ((2 * y - 1) * (X_aug @ w_aug)).min() / np.linalg.norm(w_aug)
+    return R, gamma, (R / gamma) ** 2
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+check.margin_and_bound(margin_and_bound)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 4 — the pocket algorithm
+#
+# On non-separable data the perceptron's final weights are wherever the last mistake left them.
+# The **pocket algorithm** (Gallant, 1990) keeps the best weights seen so far "in its pocket". Train
+# online from $\mathbf w = \mathbf 0$, $b = 0$, visiting the rows of `X` **in their given order**
+# every epoch; after **every update** count the training mistakes of the new weights, and return
+# the `(w, b)` with the fewest (the zero start counts too).
+
+# %% tags=["exercise"]
+def pocket_perceptron(X, y, n_epochs, lr=1.0):
+    """Online perceptron over the rows of X in order; returns the (w, b) with fewest mistakes."""
+    ### BEGIN SOLUTION
+    w, b = np.zeros(X.shape[1]), 0.0
+    best_w, best_b, fewest = w.copy(), b, np.sum((X @ w + b >= 0) != y)
+    for _ in range(n_epochs):
+        for x_i, y_i in zip(X, y, strict=True):
+            error = y_i - (1.0 if x_i @ w + b >= 0 else 0.0)
+            if error != 0:
+                w, b = w + lr * error * x_i, b + lr * error
+                mistakes = np.sum((X @ w + b >= 0) != y)
+                if mistakes < fewest:
+                    best_w, best_b, fewest = w.copy(), b, mistakes
+    return best_w, best_b
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+check.pocket_perceptron(pocket_perceptron)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+#
+# * A neuron computes $\hat y = H(\mathbf w^\top \mathbf x + b)$: a weighted sum and a threshold.
+#   Its decision boundary is the line $\mathbf w^\top \mathbf x + b = 0$, and $\mathbf w$ is normal
+#   to it.
+# * The perceptron rule $\mathbf w \leftarrow \mathbf w + \eta\,(y - \hat y)\,\mathbf x$,
+#   $b \leftarrow b + \eta\,(y - \hat y)$ learns online, only from mistakes; each mistake turns and
+#   shifts the boundary.
+# * On linearly separable data it converges after at most $(R/\gamma)^2$ mistakes, whatever the
+#   order; on iris it needed far fewer. A thinner margin means more mistakes; standardising helps.
+# * Where no line separates the classes (versicolor vs virginica, XOR) it never settles, and the
+#   step function offers no gradient to follow towards a good compromise.
+# * The NumPy loop and the tensor version agree, and tensors train a thousand perceptrons at once.
+#
+# **Next:** [Lecture 02 — linear regression by gradient descent](02_linear_regression_gd.ipynb):
+# a smooth loss, its gradient, and how to descend it step by step.
