@@ -13,7 +13,7 @@ JOBS   ?= 2
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (installs into $(VENV) first if needed)"
-	@echo "make test       run every test: unit tests with coverage, notebook sync, every notebook under nbval"
+	@echo "make test       run every test: unit and tool tests with coverage, then every notebook under nbval"
 	@echo "make unit       unit tests only (fast)"
 	@echo "make notebooks  rebuild and re-execute every notebook from its .py source"
 	@echo "make doctor     check Python, torch, devices and the offline datasets"
@@ -32,13 +32,14 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+PYTEST := COURSE_PROGRESS=0 $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadscope
+
 test: $(STAMP)
-	COURSE_PROGRESS=0 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env \
-		-n $(JOBS) --dist loadscope -p no:cacheprovider \
-		--cov=course_utils --cov-report=term-missing:skip-covered --cov-fail-under=90
+	$(PYTEST) tests --cov=course_utils --cov-report=term-missing:skip-covered --cov-fail-under=90
+	$(PYTEST) notebooks --nbval-lax --nbval-current-env
 
 unit: $(STAMP)
-	COURSE_PROGRESS=0 $(BIN)/python -m pytest tests -p no:cacheprovider --cov=course_utils --cov-report=term-missing:skip-covered
+	$(PYTEST) tests --cov=course_utils --cov-report=term-missing:skip-covered
 
 notebooks: $(STAMP)
 	$(BIN)/course run
