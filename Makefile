@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers for the notebook tests (each notebook runs in its own kernel)
 JOBS   ?= 2
 
-.PHONY: help install lab test unit notebooks doctor lint format clean
+.PHONY: help install lab test unit notebooks doctor lint format clean fresh-install
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (installs into $(VENV) first if needed)"
@@ -18,6 +18,7 @@ help:
 	@echo "make notebooks  rebuild and re-execute every notebook from its .py source"
 	@echo "make doctor     check Python, torch, devices and the offline datasets"
 	@echo "make lint       ruff over the package, tests and notebook sources"
+	@echo "make fresh-install  install from the git URL into a new venv, as Colab does; run doctor and lecture 00"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
@@ -43,6 +44,9 @@ unit: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/course run
+
+fresh-install:
+	PYTHON=$(PYTHON) .ci/fresh-install
 
 doctor: $(STAMP)
 	$(BIN)/course doctor
