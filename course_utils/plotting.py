@@ -138,6 +138,8 @@ def plot_loss_surface(
     else:
         ax = _new_axes(ax)
         zmin, zmax = float(np.min(Z)), float(np.max(Z))
+        if zmax - zmin < 1e-12 * max(1.0, abs(zmax)):  # a flat window: spread the levels a little
+            zmin, zmax = zmin - 0.5, zmax + 0.5
         if zmin > 0 and zmax / zmin > 10:
             contour_levels = np.geomspace(zmin, zmax, levels)
         else:

@@ -357,6 +357,11 @@ def _first_loss(loss_fn: Callable, outputs: Tensor, targets: Tensor) -> Tensor:
     if not isinstance(loss, Tensor) or loss.ndim != 0:
         shape = tuple(loss.shape) if isinstance(loss, Tensor) else type(loss).__name__
         raise CourseError(f"loss_fn must return one number (a 0-dim tensor), got {shape}; use reduction='mean'")
+    if torch.is_grad_enabled() and not loss.requires_grad:
+        raise CourseError(
+            "the loss does not depend on the model's parameters (no gradient can flow); "
+            "compute it from the model's outputs with tensor operations, without .item(), .detach() or NumPy"
+        )
     return loss
 
 
