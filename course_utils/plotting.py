@@ -435,19 +435,23 @@ def plot_autograd_graph(
         for i, key in enumerate(keys):
             position[key] = (depth_max - depth, (len(keys) - 1) / 2 - i)
     ax = _new_axes(ax)
-    for start, end in edges:
-        (x0, y0), (x1, y1) = position[start], position[end]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops={"arrowstyle": "-|>", "color": "0.4", "shrinkA": 18, "shrinkB": 18})
+    kinds = {"input": PALETTE[1], "operation": PALETTE[5], "output": PALETTE[2]}
+    boxes = {}
     for key, (label, _) in nodes.items():
         x, y = position[key]
-        is_leaf = key not in has_inputs
-        color = PALETTE[1] if is_leaf else PALETTE[2] if label == "output" else PALETTE[5]
-        ax.text(x, y, label, ha="center", va="center", fontsize=10,
-                bbox={"boxstyle": "round,pad=0.4", "facecolor": color, "edgecolor": "0.3", "alpha": 0.9})
+        kind = "input" if key not in has_inputs else "output" if label == "output" else "operation"
+        boxes[key] = ax.text(x, y, label, ha="center", va="center", fontsize=10, bbox={
+            "boxstyle": "round,pad=0.4", "facecolor": kinds[kind], "edgecolor": "0.3", "alpha": 0.9})
+    for start, end in edges:  # from the right edge of one box to the left edge of the next
+        ax.annotate("", xy=(0, 0.5), xycoords=boxes[end], xytext=(1, 0.5), textcoords=boxes[start],
+                    arrowprops={"arrowstyle": "-|>", "color": "0.4", "shrinkA": 4, "shrinkB": 4})
     ax.set_xlim(-0.6, depth_max + 0.6)
     spread = max(len(k) for k in columns.values())
     ax.set_ylim(-spread / 2 - 0.2, spread / 2 + 0.2)
     ax.axis("off")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(facecolor=c, edgecolor="0.3", label=k) for k, c in kinds.items()],
+              loc="lower center", ncol=3, fontsize="small", frameon=False, bbox_to_anchor=(0.5, -0.15))
     ax.set_title(title or "computational graph (data flows left to right; gradients flow back)")
     return ax

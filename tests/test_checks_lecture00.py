@@ -54,12 +54,12 @@ def test_numerical_gradient_rejects_a_non_tensor():
 
 
 def test_standardize_columns_accepts_the_broadcast_formula():
-    check.standardize_columns(lambda X: (X - X.mean(dim=0)) / X.std(dim=0, unbiased=False))
+    check.standardize_columns(lambda X: (X - X.mean(dim=0)) / X.std(dim=0, correction=0))
 
 
 def test_standardize_columns_names_the_whole_tensor_mistake():
     with pytest.raises(AssertionError, match="whole tensor"):
-        check.standardize_columns(lambda X: (X - X.mean()) / X.std(unbiased=False))
+        check.standardize_columns(lambda X: (X - X.mean()) / X.std(correction=0))
 
 
 def test_standardize_columns_names_the_sample_std():
@@ -69,13 +69,13 @@ def test_standardize_columns_names_the_sample_std():
 
 def test_standardize_columns_rejects_a_forgotten_mean():
     with pytest.raises(AssertionError, match="standardize_columns on a"):
-        check.standardize_columns(lambda X: X / X.std(dim=0, unbiased=False))
+        check.standardize_columns(lambda X: X / X.std(dim=0, correction=0))
 
 
 def test_standardize_columns_rejects_changing_the_input():
     def in_place(X):
         X -= X.mean(dim=0)
-        X /= X.std(dim=0, unbiased=False)
+        X /= X.std(dim=0, correction=0)
         return X
 
     with pytest.raises(AssertionError, match="in place"):

@@ -66,7 +66,7 @@ def numerical_gradient(student_fn: Callable) -> None:
 def standardize_columns(student_fn: Callable) -> None:
     """Check ``standardize_columns(X)``: every column of a 2-D tensor to mean 0 and standard deviation 1.
 
-    The standard deviation is the population one (``unbiased=False``), and the
+    The standard deviation is the population one (``correction=0``), and the
     input must not be changed in place.
     """
     gen = torch.Generator().manual_seed(7)
@@ -82,9 +82,9 @@ def standardize_columns(student_fn: Callable) -> None:
             fail(f"standardize_columns should return a tensor, got {type(got).__name__}")
         if not torch.equal(X, original):
             fail("standardize_columns changed its input in place; return a new tensor instead")
-        expected = (X - X.mean(dim=0)) / X.std(dim=0, unbiased=False)
+        expected = (X - X.mean(dim=0)) / X.std(dim=0, correction=0)
         if got.shape == expected.shape and rows > 1 and cols > 1:
-            whole = (X - X.mean()) / X.std(unbiased=False)
+            whole = (X - X.mean()) / X.std(correction=0)
             if torch.allclose(got, whole, atol=1e-5):
                 fail(
                     "standardize_columns used the mean and std of the whole tensor; use each column's (dim=0)"
@@ -92,14 +92,14 @@ def standardize_columns(student_fn: Callable) -> None:
             unbiased = (X - X.mean(dim=0)) / X.std(dim=0)
             if torch.allclose(got, unbiased, atol=1e-5):
                 fail(
-                    "standardize_columns divided by the sample std (n - 1); use X.std(dim=0, unbiased=False)"
+                    "standardize_columns divided by the sample std (n - 1); use X.std(dim=0, correction=0)"
                 )
         assert_close(
             got,
             expected,
             what=f"standardize_columns on a {rows}×{cols} tensor",
             atol=1e-4,
-            hint="subtract X.mean(dim=0) and divide by X.std(dim=0, unbiased=False); broadcasting does the rest",
+            hint="subtract X.mean(dim=0) and divide by X.std(dim=0, correction=0); broadcasting does the rest",
         )
         n += 1
     passed("standardize_columns", n)
