@@ -45,7 +45,6 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.ticker import MaxNLocator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
@@ -85,26 +84,19 @@ print(f"torch {torch.__version__}, training on: {device}")
 
 # %% slideshow={"slide_type": "subslide"}
 fig, (ax_net, ax_step) = plt.subplots(1, 2, figsize=(10, 3.2), width_ratios=[1.6, 1])
-node = {"boxstyle": "circle,pad=0.35", "facecolor": PALETTE[5], "edgecolor": "0.3"}
-arrow = {"arrowstyle": "-|>", "color": "0.3", "shrinkA": 14, "shrinkB": 16}
-inputs = [(1.0, "$x_1$", "$w_1$"), (0.0, "$x_2$", "$w_2$"), (-1.0, "$1$", "$b$")]
-for height, name, weight in inputs:
-    ax_net.text(0, height, name, ha="center", va="center", fontsize=13, bbox=node)
-    ax_net.annotate("", xy=(1.6, 0), xytext=(0, height), arrowprops=arrow)
-    ax_net.text(0.75, 0.55 * height + 0.1, weight, fontsize=13, color=PALETTE[3])
-for x_pos, name, colour in [(1.6, r"$\Sigma$", PALETTE[1]), (2.8, "$H$", PALETTE[2])]:
-    ax_net.text(x_pos, 0, name, ha="center", va="center", fontsize=14,
-                bbox={**node, "facecolor": colour})
-ax_net.annotate("", xy=(2.8, 0), xytext=(1.6, 0), arrowprops=arrow)
-ax_net.annotate("", xy=(3.9, 0), xytext=(2.8, 0), arrowprops={**arrow, "shrinkB": 2})
-ax_net.text(2.2, 0.12, "$z$", fontsize=13, ha="center")
-ax_net.text(4.0, 0, r"$\hat y$", fontsize=14, va="center")
+at = {"x1": (0, 1), "x2": (0, 0), "one": (0, -1), "sum": (1.6, 0), "H": (2.8, 0), "out": (4, 0)}
+for start, end, label in [("x1", "sum", "$w_1$"), ("x2", "sum", "$w_2$"), ("one", "sum", "$b$"),
+                           ("sum", "H", "$z$"), ("H", "out", "")]:
+    ax_net.annotate("", at[end], at[start], arrowprops={"arrowstyle": "-|>", "shrinkB": 15})
+    ax_net.text(*(np.add(at[start], at[end]) / 2 + [0, 0.15]), label, fontsize=13, color=PALETTE[3])
+for key, name in zip(at, ["$x_1$", "$x_2$", "$1$", r"$\Sigma$", "$H$", r"$\hat y$"], strict=True):
+    ax_net.text(*at[key], name, ha="center", va="center", fontsize=13,
+                bbox={"boxstyle": "circle", "facecolor": PALETTE[5], "edgecolor": "0.3"})
 ax_net.set(xlim=(-0.4, 4.4), ylim=(-1.4, 1.4), title="a neuron: weighted sum, then threshold")
 ax_net.axis("off")
-z_grid = np.linspace(-3, 3, 601)
-ax_step.plot(z_grid, (z_grid >= 0).astype(float), color=PALETTE[0], label="$H(z)$")
-ax_step.set(xlabel="$z$", ylabel=r"$\hat y$", title=r"the step function fires at $z \geq 0$")
-ax_step.legend(loc="upper left")
+ax_step.plot([-3, 0, np.nan, 0, 3], [0, 0, np.nan, 1, 1], color=PALETTE[0])
+ax_step.scatter([0, 0], [1, 0], edgecolors=PALETTE[0], facecolors=[PALETTE[0], "white"], zorder=3)
+ax_step.set(xlabel="$z$", ylabel=r"$\hat y = H(z)$", title="step function: $H(0) = 1$ (filled dot)")
 fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -123,7 +115,8 @@ axis_labels = [f"{name} (cm)" for name in iris.feature_names]
 print(iris)
 print("X_train", X_train.shape, X_train.dtype, "| labels", np.unique(y_train))
 print("first example:", X_train[0], "label", y_train[0])
-assert X_train.shape == (70, 2) and set(np.unique(y_train)) == {0.0, 1.0}
+assert X_train.shape == (70, 2), f"expected 70 flowers with 2 features, got {X_train.shape}"
+assert set(np.unique(y_train)) == {0.0, 1.0}, "labels should be 0 (setosa) and 1 (versicolor)"
 
 # %% slideshow={"slide_type": "subslide"}
 def scatter_classes(ax, X, y, class_names, size=24):
@@ -163,7 +156,9 @@ fig.tight_layout()
 # $$z_{\text{new}} = (\mathbf w + \eta e\,\mathbf x)^\top \mathbf x + (b + \eta e)
 #   = z + \eta\, e\,(\lVert \mathbf x \rVert^2 + 1), \qquad e = y - \hat y,$$
 #
-# so $z$ moves towards the correct side: up when the neuron should have fired, down when not.
+# so $z$ moves towards the correct side by a fixed amount, $\eta\,(\lVert \mathbf x \rVert^2 + 1)$:
+# up when the neuron should have fired, down when not. One update need not bring this example
+# across.
 
 # %% slideshow={"slide_type": "subslide"}
 w, b = np.array([0.4, -0.3], dtype=np.float32), np.float32(0.2)  # some weights, to illustrate
@@ -183,8 +178,9 @@ assert error != 0 and np.isclose(z_after - z_before, expected_change), "z moves 
 # The perceptron is an **online** learner: it updates its weights after **every single example**,
 # and needs nothing but that example and its own weights. Data may arrive as a stream (a sensor, the
 # clicks on a website) and never be stored. On a fixed training set we walk through all examples,
-# one **epoch**, then walk again, in a fresh random order each time: a fixed order can make the
-# weights cycle through the same updates.
+# one **epoch**, then walk again, in a fresh random order each time. On separable data any order
+# converges (section 6). On non-separable data a fixed order repeats the same cycle of updates
+# forever. Shuffling each epoch is also the habit SGD keeps (lecture 02).
 #
 # **Batch** learning instead looks at the whole training set before each update. Lecture 02 meets
 # both, and the mini-batches in between.
@@ -201,16 +197,16 @@ assert error != 0 and np.isclose(z_after - z_before, expected_change), "z moves 
 def train_perceptron(X, y, orders, learning_rate=1.0):
     """Online perceptron from w = 0, b = 0; epoch k visits the rows of X in the order orders[k]."""
     w, b = np.zeros(X.shape[1], dtype=X.dtype), X.dtype.type(0)
-    mistakes_per_epoch, updates = [], []  # updates: (w, b, index of the example, epoch)
+    mistakes_per_epoch, updates = [], []  # updates: (w, b, example index, epoch, step in epoch)
     for epoch, order in enumerate(orders):
         mistakes = 0
-        for i in order:
+        for step, i in enumerate(order):
             z = (w * X[i]).sum() + b  # the weighted sum
             error = y[i] - (1.0 if z >= 0 else 0.0)  # y - H(z): +1, 0 or -1
             if error != 0:
                 w, b = w + learning_rate * error * X[i], b + learning_rate * error
                 mistakes += 1
-                updates.append((w.copy(), b, i, epoch))
+                updates.append((w.copy(), b, i, epoch, step))
         mistakes_per_epoch.append(mistakes)
         if mistakes == 0:
             break
@@ -223,7 +219,8 @@ w, b, mistakes_per_epoch, updates = train_perceptron(X_train, y_train, orders)
 train_acc = np.mean((X_train @ w + b >= 0) == y_train)
 test_acc = np.mean((X_test @ w + b >= 0) == y_test)
 print(f"mistakes per epoch: {mistakes_per_epoch} ({sum(mistakes_per_epoch)} updates in all)")
-print(f"w = {w}, b = {b:.1f} | training accuracy {train_acc:.0%}, test accuracy {test_acc:.0%}")
+print(f"w = {np.array2string(w, precision=3)}, b = {b:.1f} | "
+      f"training accuracy {train_acc:.0%}, test accuracy {test_acc:.0%}")
 assert mistakes_per_epoch[-1] == 0, "the perceptron should converge: an epoch without a mistake"
 assert train_acc == 1.0, f"expected 100 % training accuracy (separable), got {train_acc:.1%}"
 assert test_acc >= 0.9, f"expected at least 90 % test accuracy, got {test_acc:.1%}"
@@ -231,15 +228,17 @@ assert test_acc >= 0.9, f"expected at least 90 % test accuracy, got {test_acc:.1
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Left, the mistakes in each epoch, down to none in the last. Right, the same run as an online
 # learner lives it, example by example: the running total of mistakes climbs while the boundary is
-# still wrong, then stays flat.
+# still wrong, then stays flat. On data this easy the per-epoch count has little to show; for a
+# harder problem, where it takes hundreds of epochs to reach zero, see the curves of section 8.
 
 # %%
 fig, (ax_epochs, ax_stream) = plt.subplots(1, 2, figsize=(10, 3.2), width_ratios=[1, 2])
 epochs = np.arange(1, len(mistakes_per_epoch) + 1)
-ax_epochs.bar(epochs, mistakes_per_epoch, width=0.6, color=PALETTE[0], label="mistakes")
-ax_epochs.set(xlabel="epoch", ylabel="mistakes", xticks=epochs, title="mistakes per epoch")
-ax_epochs.legend()
-position = [epoch * len(X_train) + list(orders[epoch]).index(i) + 1 for *_, i, epoch in updates]
+bars = ax_epochs.bar(epochs, mistakes_per_epoch, width=0.6, color=PALETTE[0])
+ax_epochs.bar_label(bars)  # so that an epoch with 0 mistakes shows too
+ax_epochs.set(xlabel="epoch", ylabel="mistakes", xticks=epochs, title="mistakes per epoch",
+              ylim=(0, 1.15 * max(mistakes_per_epoch)))  # room for the labels
+position = [epoch * len(X_train) + step + 1 for *_, epoch, step in updates]
 n_seen = len(mistakes_per_epoch) * len(X_train)
 ax_stream.step([0, *position, n_seen], [0, *range(1, len(position) + 1), len(position)],
                where="post", color=PALETTE[3], label="mistakes so far")
@@ -284,59 +283,92 @@ fig, ax = plt.subplots(figsize=(6, 4))
 plot_decision_boundary(neuron(w, b), X_train, y_train, ax=ax, resolution=150,
                        class_names=iris.class_names, feature_names=axis_labels,
                        title="the learned boundary and its normal vector w")
+x_line = np.linspace(*ax.get_xlim(), 2)
+ax.plot(x_line, -(w[0] * x_line + b) / w[1], color="0.1", lw=1, linestyle="--",
+        label=r"$\mathbf{w}^\top \mathbf{x} + b = 0$")
 foot, tip = draw_weight_vector(ax, w, b, anchor=X_train.mean(axis=0))
+ax.legend(loc="upper left", fontsize="small")
 ax.set_aspect("equal")
-along_line = np.array([-w[1], w[0]])  # a direction along the boundary
-print(f"z at the foot {w @ foot + b:.1e}, at the tip {w @ tip + b:.2f}; "
-      f"w · (direction of the line) = {w @ along_line}")
-assert abs(w @ foot + b) < 1e-4, "the foot of the arrow lies on the boundary"
-assert w @ tip + b > 0, "w points into the half-plane where the neuron fires (class 1)"
-assert w @ along_line == 0, "w is perpendicular to the line"
+
+# %% [markdown]
+# The cells below check these facts without the formulas that drew the picture. Two points on the
+# boundary are found by **bisection** between a setosa and a versicolor, asking the neuron only for
+# its predictions; the distance of the data's mean from the line through them is measured directly.
+
+# %%
+def boundary_point(predict, p, q, n_halvings=50):
+    """Bisect the segment from p (predicted 0) to q (predicted 1) down to where the class flips."""
+    for _ in range(n_halvings):
+        middle = (p + q) / 2
+        p, q = (middle, q) if predict(middle[None])[0] == 0 else (p, middle)
+    return (p + q) / 2
+
+# %%
+setosa, versicolor = (X_train[y_train == label].astype(np.float64) for label in (0, 1))
+ends = [(setosa[pick(setosa[:, 0])], versicolor[pick(versicolor[:, 0])])
+        for pick in (np.argmin, np.argmax)]  # the leftmost and the rightmost flower of each class
+x_a, x_b = (boundary_point(neuron(w, b), p, q) for p, q in ends)
+mean = X_train.mean(axis=0).astype(np.float64)  # the anchor of the arrow in the plot
+along, to_mean = x_b - x_a, mean - x_a
+cosine = w @ along / (np.linalg.norm(w) * np.linalg.norm(along))
+measured = np.linalg.norm(to_mean - (to_mean @ along) / (along @ along) * along)
+by_formula, to_foot = abs(w @ mean + b) / np.linalg.norm(w), np.linalg.norm(mean - foot)
+print(f"boundary points {x_a.round(3)}, {x_b.round(3)}: cos(w, x_b - x_a) = {cosine:.1e}")
+print(f"distance of the mean from the line: measured {measured:.4f} cm, "
+      f"|z| / ‖w‖ = {by_formula:.4f} cm, to the arrow's foot {to_foot:.4f} cm")
+assert np.linalg.norm(along) > 0.5, "the two boundary points should be well apart"
+assert abs(cosine) < 1e-6, f"w should be perpendicular to the line, cosine {cosine:.1e}"
+assert w @ (versicolor.mean(0) - setosa.mean(0)) > 0, "w should point from setosa to versicolor"
+assert np.isclose(by_formula, measured, rtol=1e-5), "|z| / ‖w‖ should be the distance to the line"
+assert np.isclose(to_foot, measured, atol=1e-5), "the foot should be the line's nearest point"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Watching the boundary move
 #
 # Each panel shows the neuron right after one update, in a window that includes the origin (+):
 # the orange half-plane is where it now says *versicolor*, the ringed point is the mistake that
-# caused the update, and the dashed line is the boundary before it. A mistake on a versicolor pulls
-# $\mathbf w$ towards that point ($\mathbf w \mathrel{+}= \eta\,\mathbf x$), a mistake on a setosa
-# pushes it away, and $b$ moves by $\pm\eta$. Starting from $\mathbf 0$, the first updates swing the
-# boundary around the origin, calling everything one class, then the other, until it cuts between
-# the classes. (With more than 8 updates, the last panel skips ahead to the final one.)
+# caused the update, and the dashed line is the boundary before it. The arrow shows the direction
+# of $\mathbf w$ only; its length is fixed so that it stays in the window. A mistake on a
+# versicolor pulls $\mathbf w$ towards that point ($\mathbf w \mathrel{+}= \eta\,\mathbf x$), a
+# mistake on a setosa pushes it away, and $b$ moves by $\pm\eta$. Starting from $\mathbf 0$, the
+# first updates swing the boundary around the origin, calling everything one class, then the
+# other, until it cuts between the classes. (With more than 8 updates, the last panel skips ahead
+# to the final one.)
 
 # %%
-window_x, window_y = np.meshgrid(np.linspace(-1.5, 7.5, 40), np.linspace(-1.5, 5.5, 40))
-
-
-def draw_neuron_state(ax, w, b, w_before=None, b_before=None):
-    """Shade where the neuron (w, b) fires and draw its boundary (and the one before, dashed)."""
+def draw_neuron_state(ax, w, b, w_before, b_before, mistake):
+    """Shade where (w, b) fires; draw its boundary, the one before (dashed) and the mistake."""
+    window_x, window_y = np.meshgrid(np.linspace(-1.5, 7.5, 40), np.linspace(-1.5, 5.5, 40))
     z = w[0] * window_x + w[1] * window_y + b
     ax.contourf(window_x, window_y, z, levels=[-np.inf, 0, np.inf], colors=PALETTE[:2], alpha=0.2)
     ax.contour(window_x, window_y, z, levels=[0], colors="0.2", linewidths=1.2)
-    if w_before is not None and np.any(w_before != 0):
+    if np.any(w_before != 0):
         z_before = w_before[0] * window_x + w_before[1] * window_y + b_before
-        ax.contour(window_x, window_y, z_before, levels=[0], colors="0.4", linewidths=1,
-                   linestyles="--")
+        ax.contour(window_x, window_y, z_before, levels=[0], colors="0.4", linestyles="--")
     draw_weight_vector(ax, w, b, anchor=np.zeros(2), length=1.2)
-    ax.plot(0, 0, "+", color="0.1", markersize=8)
+    ax.plot([], [], color="0.2", label="boundary now")  # legend entries for the contour lines
+    ax.plot([], [], color="0.4", linestyle="--", label="before (dashed)")
+    ax.scatter(*mistake, s=120, facecolors="none", edgecolors="0.1", linewidths=2,
+               label="the mistake")
+    ax.plot(0, 0, "+", color="0.1", markersize=8, linestyle="none", label="origin")
 
 # %% slideshow={"slide_type": "subslide"}
 n_updates = len(updates)
-shown = list(range(min(n_updates, 8))) if n_updates <= 8 else [*range(7), n_updates - 1]
-fig, axes = plt.subplots(2, 4, figsize=(10, 5), sharex=True, sharey=True)
+shown = list(range(n_updates)) if n_updates <= 8 else [*range(7), n_updates - 1]
+fig, axes = plt.subplots(2, 4, figsize=(10, 5.4), sharex=True, sharey=True, layout="constrained")
 for ax, k in zip(axes.flat, shown, strict=False):
-    w_k, b_k, i, epoch = updates[k]
+    w_k, b_k, i, *_ = updates[k]
     w_before, b_before = updates[k - 1][:2] if k > 0 else (np.zeros(2), 0.0)
-    draw_neuron_state(ax, w_k, b_k, w_before, b_before)
     scatter_classes(ax, X_train, y_train, iris.class_names, size=10)
-    ax.scatter(*X_train[i], s=120, facecolors="none", edgecolors=PALETTE[3], linewidths=2)
+    draw_neuron_state(ax, w_k, b_k, w_before, b_before, mistake=X_train[i])
     final = " (final)" if k == n_updates - 1 else ""
     ax.set(title=f"update {k + 1} of {n_updates}{final}", xlim=(-1.5, 7.5), ylim=(-1.5, 5.5))
     ax.set_aspect("equal")
-axes[0, 0].legend(loc="lower right", fontsize="x-small")
 fig.supxlabel(axis_labels[0])
 fig.supylabel(axis_labels[1])
-fig.tight_layout()
+fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside upper center", ncol=6)
+for ax in axes.flat[len(shown):]:
+    ax.set_visible(False)  # fewer than 8 updates: hide the empty panels
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Why it must converge: the bound $(R/\gamma)^2$
@@ -344,8 +376,8 @@ fig.tight_layout()
 # Fold the bias into the weights: append a constant 1 to every input,
 # $\tilde{\mathbf x} = (\mathbf x, 1)$, and $b$ to the weights,
 # $\tilde{\mathbf w} = (\mathbf w, b)$, so $z = \tilde{\mathbf w}^\top \tilde{\mathbf x}$.
-# Write the labels as signs, $t = 2y - 1 \in \{-1, +1\}$. A mistake is then exactly
-# $t\,z \le 0$, and the update is
+# Write the labels as signs, $t = 2y - 1 \in \{-1, +1\}$. Every mistake has $t\,z \le 0$ (a tie
+# $z = 0$ is a mistake only when $t = -1$), and on a mistake the update is
 # $\tilde{\mathbf w} \leftarrow \tilde{\mathbf w} + \eta\, t\, \tilde{\mathbf x}$.
 #
 # **Theorem** (Block; Novikoff, 1962). Suppose a unit vector $\mathbf u$
@@ -354,6 +386,12 @@ fig.tight_layout()
 # $R = \max_i \lVert \tilde{\mathbf x}_i \rVert$. Then the perceptron started at
 # $\tilde{\mathbf w} = \mathbf 0$ makes **at most $(R/\gamma)^2$ mistakes**, in any order, for any
 # $\eta > 0$.
+#
+# Note what $\gamma$ measures. For a separator $(\mathbf w, b)$ it is
+# $\min_i t_i\,(\mathbf w^\top \mathbf x_i + b) / \lVert (\mathbf w, b) \rVert$, divided by the
+# norm of $(\mathbf w, b)$, **not** of $\mathbf w$: a distance in the augmented 3-D space of the
+# $\tilde{\mathbf x}$, not the distance to the line in section 5's plot. That is why moving the
+# data changes it (section 8).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Proof.** Let $\tilde{\mathbf w}_k$ be the weights after the $k$-th mistake, made on
@@ -374,11 +412,13 @@ fig.tight_layout()
 #
 # Every separating $\mathbf u$ gives a valid bound; the tightest comes from the **largest margin**,
 # $\gamma^* = \max_{\lVert \mathbf u \rVert = 1} \min_i t_i\, \mathbf u^\top \tilde{\mathbf x}_i$.
-# That is a hard-margin support vector machine on the augmented inputs: minimise
+# A **support vector machine** (SVM) computes it. An SVM picks the separating line with the widest
+# margin; here it is only a tool that returns $\mathbf u$. On the augmented inputs it minimises
 # $\lVert \mathbf v \rVert^2$ subject to $t_i\, \mathbf v^\top \tilde{\mathbf x}_i \ge 1$, then
-# $\mathbf u = \mathbf v / \lVert \mathbf v \rVert$. scikit-learn's `LinearSVC` solves it with the
-# hinge loss, a very large `C`, and `fit_intercept=False`: the bias is already inside
-# $\tilde{\mathbf x}$, and must count in the norm.
+# $\mathbf u = \mathbf v / \lVert \mathbf v \rVert$. We call scikit-learn's `LinearSVC` with
+# `fit_intercept=False`, because the bias is already inside $\tilde{\mathbf x}$ and must count in
+# the norm. Its other settings, `loss="hinge"` and a very large penalty `C` on points inside the
+# margin, make it insist on a margin with no point inside (a "hard" margin).
 
 # %% slideshow={"slide_type": "subslide"}
 def augment(X):
@@ -412,7 +452,7 @@ assert total_mistakes <= bound, f"{total_mistakes} mistakes exceed the bound {bo
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # The bound is a worst case over every possible order of the examples. It is loose here partly
-# because the data sits far from the origin: $R$ is dominated by raw measurements of 5 to 8 cm,
+# because the data sits far from the origin: $R$ is dominated by raw measurements of 4 to 7 cm,
 # while the margin must be shared with the bias component of $\mathbf u$. Section 8 shows how
 # moving and scaling the data changes both.
 
@@ -430,7 +470,7 @@ assert total_mistakes <= bound, f"{total_mistakes} mistakes exceed the bound {bo
 #   never stopped to report a number.
 
 # %%
-def train_perceptrons(X, y, orders, learning_rate=1.0):
+def train_many_perceptrons(X, y, orders, learning_rate=1.0):
     """Train K perceptrons at once; run k visits the rows of X in the order orders[k, epoch]."""
     n_runs, n_epochs, n_examples = orders.shape
     W = torch.zeros(n_runs, X.shape[1], device=X.device)
@@ -451,38 +491,47 @@ def train_perceptrons(X, y, orders, learning_rate=1.0):
 # ### Checked: the same weights as NumPy
 #
 # Run it once ($K = 1$) with the orders of the NumPy run. Both compute in `float32` with the same
-# operations in the same order, so they make the same mistakes and reach the same weights (here bit
-# for bit, as the printed difference shows).
+# operations in the same order, so they make the same mistakes and reach the same weights: on the
+# CPU bit for bit (asserted below); on a GPU, whose arithmetic may round differently, to float32
+# precision.
 
 # %%
 X_train_t = torch.as_tensor(X_train, device=device)
 y_train_t = torch.as_tensor(y_train, device=device)
 same_orders = torch.as_tensor(np.stack(orders[: len(mistakes_per_epoch)]), device=device)[None]
-W_t, b_t, mistakes_t = train_perceptrons(X_train_t, y_train_t, same_orders)
+W_t, b_t, mistakes_t = train_many_perceptrons(X_train_t, y_train_t, same_orders)
 W_t, b_t = W_t[0].cpu().numpy(), b_t[0].cpu().numpy()
 mistakes_t = mistakes_t[0].cpu().numpy().astype(int).tolist()
-print(f"NumPy: w = {w}, b = {b:.1f}, mistakes {mistakes_per_epoch}")
-print(f"torch: w = {W_t}, b = {b_t:.1f}, mistakes {mistakes_t}")
+print(f"NumPy: w = {np.array2string(w, precision=3)}, b = {b:.1f}, mistakes {mistakes_per_epoch}")
+print(f"torch: w = {np.array2string(W_t, precision=3)}, b = {b_t:.1f}, mistakes {mistakes_t}")
 print(f"largest difference in the weights: {max(np.abs(W_t - w).max(), abs(b_t - b)):.1e}")
 assert mistakes_t == mistakes_per_epoch, "the same mistakes in every epoch"
-assert np.allclose(W_t, w, atol=1e-5) and np.isclose(b_t, b, atol=1e-5), "the same final weights"
+if device.type == "cpu":
+    assert np.array_equal(W_t, w) and b_t == b, "on the CPU, the very same float32 weights"
+else:
+    assert np.allclose(W_t, w, atol=1e-5) and np.isclose(b_t, b, atol=1e-5), "the same weights"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A thousand orders at once
 #
 # The theorem promises convergence within the bound for *every* order. Let us try 1,000 random
 # orders (a fresh shuffle for every run and every epoch) in one call. A run that has converged
-# makes only zero updates from then on, so a fixed number of epochs does no harm.
+# makes only zero updates from then on, so extra epochs do no harm; they only cost a little time.
+# How many are enough? The theorem caps the mistakes, not the epochs: every epoch before
+# convergence has at least one mistake, so an unlucky order could in principle need up to
+# $(R/\gamma)^2 + 1$ epochs. The NumPy run needed only a few, so we allow 20, a wide margin, and
+# print how many the slowest run used.
 
 # %%
-N_RUNS, N_EPOCHS = 1000, 8
+N_RUNS, N_EPOCHS = 1000, 20
 many_orders = torch.argsort(torch.rand(N_RUNS, N_EPOCHS, len(X_train)), dim=-1).to(device)
-W_runs, b_runs, mistakes_runs = train_perceptrons(X_train_t, y_train_t, many_orders)
+W_runs, b_runs, mistakes_runs = train_many_perceptrons(X_train_t, y_train_t, many_orders)
 total_per_run = mistakes_runs.sum(dim=1).cpu().numpy()
 predictions = (X_train_t @ W_runs.T + b_runs >= 0).float()  # (examples, runs)
 train_acc_runs = (predictions == y_train_t[:, None]).float().mean(dim=0)
+slowest = int((mistakes_runs > 0).sum(dim=1).max()) + 1  # epochs with mistakes, then a clean one
 print(f"mistakes per run: min {total_per_run.min():.0f}, mean {total_per_run.mean():.1f}, "
-      f"max {total_per_run.max():.0f} (bound {bound:.0f})")
+      f"max {total_per_run.max():.0f} (bound {bound:.0f}); the slowest run used {slowest} epochs")
 assert bool((mistakes_runs[:, -1] == 0).all()), "every run should end with a mistake-free epoch"
 assert bool((train_acc_runs == 1).all()), "every run should reach 100 % training accuracy"
 assert total_per_run.max() <= bound, "no order may break the bound"
@@ -490,8 +539,10 @@ assert total_per_run.max() < bound / 4, "in practice far below this worst case"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Every run stops at *a* separating line, but which one depends on the order: the perceptron keeps
-# the first line that makes no mistakes, not the best one. The max-margin line $\mathbf u$ of
-# section 6, which keeps as far from both classes as it can, is drawn for comparison.
+# the first line that makes no mistakes, not the best one. The line of $\mathbf u$ from section 6
+# is drawn for comparison. It has the largest margin with the bias counted in the norm, which is
+# the quantity the theorem uses. It is close to, but not the same as, the line farthest from both
+# classes in this plot.
 
 # %%
 final_weights = torch.cat([W_runs, b_runs[:, None]], dim=1).cpu().numpy()
@@ -500,23 +551,23 @@ print(f"{n_distinct} different final (w, b) among {N_RUNS} runs")
 assert n_distinct > 10, "different orders should end at different separating lines"
 
 # %%
-fig, (ax_lines, ax_hist) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=[1.2, 1])
+fig, (ax_lines, ax_hist) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=[1, 1.2])
 scatter_classes(ax_lines, X_train, y_train, iris.class_names)
-x_line = np.linspace(4, 7.5, 50)
-for w_k, b_k in zip(W_runs[:100].cpu().numpy(), b_runs[:100].cpu().numpy(), strict=True):
-    ax_lines.plot(x_line, -(w_k[0] * x_line + b_k) / w_k[1], color=PALETTE[4], alpha=0.15, lw=1)
+x_line, W_100, b_100 = np.linspace(4, 7.5, 50), final_weights[:100, :2], final_weights[:100, 2]
+ax_lines.plot(x_line, -(np.outer(x_line, W_100[:, 0]) + b_100) / W_100[:, 1], color=PALETTE[4],
+              alpha=0.15, lw=1)  # one line per run: the boundary w1 x1 + w2 x2 + b = 0
 ax_lines.plot([], [], color=PALETTE[4], label="100 perceptrons")
-ax_lines.plot(x_line, -(u[0] * x_line + u[2]) / u[1], color="0.1", lw=2, label="max margin")
+ax_lines.plot(x_line, -(u[0] * x_line + u[2]) / u[1], color="0.1", lw=2,
+              label="max margin (bias in the norm)")
 ax_lines.set(xlim=(4, 7.5), ylim=(0.5, 5.5), xlabel=axis_labels[0], ylabel=axis_labels[1],
-             title="where 100 runs stopped")
-ax_lines.set_aspect("equal")
-ax_lines.legend(loc="lower right", fontsize="x-small")
-ax_hist.hist(total_per_run, bins=np.arange(total_per_run.max() + 2) - 0.5, color=PALETTE[0],
-             label="1,000 orders")
-ax_hist.xaxis.set_major_locator(MaxNLocator(integer=True))
-ax_hist.set(xlabel="mistakes until convergence", ylabel="runs",
-            title=f"all far below the bound of {bound:.0f}")
-ax_hist.legend()
+             title="where 100 runs stopped", aspect="equal")
+ax_lines.legend(loc="lower left", bbox_to_anchor=(1.02, 0), fontsize="x-small")  # beside the plot
+ax_hist.hist(total_per_run, bins=np.arange(total_per_run.max() + 2) - 0.5, color=PALETTE[0])
+ax_hist.set(xlabel="mistakes until convergence", ylabel="runs (of 1,000)",
+            title="all far below the bound", xticks=range(0, int(total_per_run.max()) + 1, 2),
+            ymargin=0.2)  # headroom for the note on the bound
+ax_hist.annotate(f"bound = {bound:.0f} (off the axis) →", (0.97, 0.92), xycoords="axes fraction",
+                 ha="right")
 fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -533,7 +584,8 @@ fig.tight_layout()
 runs_by_rate = {rate: train_perceptron(X_train, y_train, orders, learning_rate=rate)
                 for rate in (0.125, 1.0, 8.0)}
 for rate, (w_r, b_r, mistakes_r, _) in runs_by_rate.items():
-    print(f"η = {rate:<5}: mistakes {mistakes_r}, w / η = {w_r / rate}, b / η = {b_r / rate:.1f}")
+    w_over_rate = np.array2string(w_r / rate, precision=3)
+    print(f"η = {rate:<5}: mistakes {mistakes_r}, w / η = {w_over_rate}, b / η = {b_r / rate:.1f}")
     assert mistakes_r == mistakes_per_epoch, "the same mistakes for every learning rate"
     assert np.array_equal(w_r, rate * w) and b_r == rate * b, "the weights are exactly η times"
 
@@ -548,20 +600,22 @@ for rate, (w_r, b_r, mistakes_r, _) in runs_by_rate.items():
 # scaling again.
 
 # %%
-sepal_runs = {}
-for standardize in (False, True):
+sepal_runs, sepal_R_gamma = {}, {}
+for name, standardize in [("raw (cm)", False), ("standardised", True)]:
     sepals = load_iris(classes=("setosa", "versicolor"), features=("sepal length", "sepal width"),
                        standardize=standardize, test_size=0)  # all 100 flowers
     X_s, y_s = sepals.X_train.numpy(), sepals.y_train.numpy().astype(np.float32)
     orders_s = [rng.permutation(len(X_s)) for _ in range(3000)]
     _, _, mistakes_s, _ = train_perceptron(X_s, y_s, orders_s)
     R_s, gamma_s = radius_and_margin(X_s, y_s, max_margin_direction(X_s, y_s))
-    name = "standardised" if standardize else "raw (cm)"
-    sepal_runs[name] = mistakes_s
+    sepal_runs[name], sepal_R_gamma[name] = mistakes_s, (R_s, gamma_s)
     print(f"{name:<12}: R = {R_s:.2f}, γ = {gamma_s:.4f}, bound = {(R_s / gamma_s) ** 2:>6.0f}, "
           f"mistakes = {sum(mistakes_s):>4} in {len(mistakes_s)} epochs")
+    assert gamma_s > 0, f"u must separate the {name} sepal data (a positive margin)"
     assert mistakes_s[-1] == 0, "separable data: the perceptron converges"
     assert sum(mistakes_s) <= (R_s / gamma_s) ** 2, "within the bound"
+(R_raw, gamma_raw), (R_std, gamma_std) = sepal_R_gamma["raw (cm)"], sepal_R_gamma["standardised"]
+assert R_std < R_raw and gamma_std > gamma_raw, "standardising should shrink R and widen γ"
 assert sum(sepal_runs["raw (cm)"]) > 10 * sum(sepal_runs["standardised"]), "scaling should help"
 
 # %% slideshow={"slide_type": "subslide"}
@@ -584,8 +638,8 @@ ax.set_xscale("log")
 # again.
 
 # %%
-overlap = load_iris(classes=("versicolor", "virginica"), features=("sepal length", "petal length"),
-                    seed=SEED)
+overlap = load_iris(classes=("virginica", "versicolor"),  # versicolor stays class 1, as before
+                    features=("sepal length", "petal length"), seed=SEED)
 non_separable = {}
 for name, split in [("versicolor vs virginica", overlap), ("XOR", make_xor(seed=SEED))]:
     X_n, y_n = split.X_train.numpy(), split.y_train.numpy().astype(np.float32)
@@ -599,24 +653,29 @@ for name, split in [("versicolor vs virginica", overlap), ("XOR", make_xor(seed=
     assert len(mistakes_n) == 60 and min(mistakes_n) > 0, "every epoch has a mistake"
 
 # %% slideshow={"slide_type": "subslide"}
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), width_ratios=[1.2, 1, 1])
-plot_curves({name: run[3] for name, run in non_separable.items()}, ax=axes[0], ylabel="mistakes",
-            title="mistakes per epoch never reach 0")
-axes[0].set_ylim(bottom=0)
-for ax, (name, run) in zip(axes[1:], non_separable.items(), strict=True):
+curve_styles = {"versicolor vs virginica": {"color": PALETTE[2]},  # not the class colours
+                "XOR": {"color": "0.3", "linestyle": "--"}}
+fig, ax = plt.subplots(figsize=(7, 3))
+for name, (*_, mistakes_n, _) in non_separable.items():
+    ax.plot(np.arange(1, len(mistakes_n) + 1), mistakes_n, label=name, **curve_styles[name])
+ax.set(xlabel="epoch", ylabel="mistakes", ylim=(0, None), title="mistakes per epoch never reach 0")
+ax.legend(fontsize="small")
+fig.tight_layout()
+
+# %% slideshow={"slide_type": "subslide"}
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.6), layout="constrained")
+fig.suptitle("no line separates them: the boundary keeps moving")
+panels = [(axis_labels, "lower right"), (("$x_1$", "$x_2$"), "upper center")]
+for ax, (name, run), (labels, legend_loc) in zip(axes, non_separable.items(), panels, strict=True):
     X_n, y_n, names, _, updates_n = run
     scatter_classes(ax, X_n, y_n, names, size=14)
     x_line = np.linspace(X_n[:, 0].min(), X_n[:, 0].max(), 50)
-    for k, (w_k, b_k, _, _) in enumerate(updates_n[-10:]):
+    for k, (w_k, b_k, *_) in enumerate(updates_n[-10:]):
         ax.plot(x_line, -(w_k[0] * x_line + b_k) / w_k[1], color=PALETTE[4], alpha=0.3 + 0.07 * k,
                 label="last 10 boundaries" if k == 9 else None)
-    ax.set(ylim=(X_n[:, 1].min() - 0.4, X_n[:, 1].max() + 0.4), title=name)
-    ax.set_aspect("equal")
-axes[1].set(xlabel=axis_labels[0], ylabel=axis_labels[1])
-axes[1].legend(loc="lower right", fontsize="x-small")
-axes[2].set(xlabel="$x_1$", ylabel="$x_2$")
-axes[2].legend(loc="center", fontsize="x-small")
-fig.tight_layout()
+    ax.set(ylim=(X_n[:, 1].min() - 0.4, X_n[:, 1].max() + 0.4), xlabel=labels[0],
+           ylabel=labels[1], title=name, aspect="equal")
+    ax.legend(loc=legend_loc, fontsize="x-small")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. Why not follow a gradient instead?
@@ -637,20 +696,36 @@ assert z_t.requires_grad and not y_hat_t.requires_grad, "the step function cuts 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Below, the number of training mistakes as the first weight $w_1$ varies around its learned value
 # (the other weight and the bias held fixed), next to a smooth loss of the *linear* output,
-# $\frac{1}{2n}\sum_i (y_i - z_i)^2$. The staircase is flat almost everywhere; the smooth loss has
-# a slope that points downhill. Learning from $z$ instead of $H(z)$ is exactly the idea of
-# **Adaline** (lecture 03); gradient descent on such a loss is lecture 02.
+# $\frac{1}{2n}\sum_i (y_i - z_i)^2$. The staircase is flat between its jumps (checked first, by
+# central differences at random points); the smooth loss has a slope that points downhill.
+# Learning from $z$ instead of $H(z)$ is exactly the idea of **Adaline** (lecture 03); gradient
+# descent on such a loss is lecture 02.
 
 # %%
+def mistakes_and_loss(w1):
+    """Training mistakes and the loss 1/(2n) Σ (y - z)² for each first weight in the array w1."""
+    Z = X_train[:, :1] * w1 + X_train[:, 1:] * w[1] + b  # one row per example, a column per w1
+    return ((Z >= 0) != y_train[:, None]).sum(axis=0), 0.5 * ((y_train[:, None] - Z) ** 2).mean(0)
+
+
+w1_random, h = rng.uniform(w[0] - 4, w[0] + 4, size=200), 1e-4  # central differences, step h
+mistakes_up, loss_up = mistakes_and_loss(w1_random + h)
+mistakes_down, loss_down = mistakes_and_loss(w1_random - h)
+mistakes_slope = (mistakes_up - mistakes_down) / (2 * h)
+loss_slope = (loss_up - loss_down) / (2 * h)
+zero_slope = np.mean(mistakes_slope == 0)
+print(f"at 200 random w1: the slope of the mistake count is 0 at {zero_slope:.1%} of them; "
+      f"the slope of the loss is 0 at {np.mean(loss_slope == 0):.1%}")
+assert zero_slope > 0.95, f"the mistake count should be flat between jumps, got {zero_slope:.1%}"
+assert np.all(loss_slope != 0), "the smooth loss should have a slope to follow everywhere"
+
+# %% slideshow={"slide_type": "subslide"}
 w1_grid = np.linspace(w[0] - 4, w[0] + 4, 801)
-Z = X_train[:, :1] * w1_grid + X_train[:, 1:] * w[1] + b  # z for every example (row) and w1 (col)
-mistakes_grid = ((Z >= 0) != y_train[:, None]).sum(axis=0)
-squared_error = 0.5 * ((y_train[:, None] - Z) ** 2).mean(axis=0)
-flat = np.mean(np.diff(mistakes_grid) == 0)
+mistakes_grid, loss_grid = mistakes_and_loss(w1_grid)
 fig, (ax_m, ax_s) = plt.subplots(1, 2, figsize=(10, 3))
 ax_m.step(w1_grid, mistakes_grid, where="mid", color=PALETTE[3], label="mistakes (step output)")
-ax_s.plot(w1_grid, squared_error, color=PALETTE[0], label="squared error of z (linear output)")
-for ax, title in [(ax_m, f"a staircase, flat on {flat:.0%} of the grid"),
+ax_s.plot(w1_grid, loss_grid, color=PALETTE[0], label="squared error of z (linear output)")
+for ax, title in [(ax_m, "a staircase: zero slope between jumps"),
                   (ax_s, "smooth: a slope to follow")]:
     ax.axvline(w[0], color="0.5", linestyle=":", label="learned $w_1$")
     ax.set(xlabel="$w_1$", title=title)
@@ -658,14 +733,14 @@ for ax, title in [(ax_m, f"a staircase, flat on {flat:.0%} of the grid"),
 ax_m.set_ylabel("training mistakes")
 ax_s.set_ylabel("loss")
 fig.tight_layout()
-assert flat > 0.9, f"the mistake count should be flat almost everywhere, got {flat:.0%}"
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # With hindsight the perceptron rule *is* stochastic gradient descent, on the loss
 # $\max(0, -t z)$ (zero when right, growing with $|z|$ when wrong): its gradient with respect to
 # $\tilde{\mathbf w}$ is $-t\,\tilde{\mathbf x}$ on a mistake and $0$ otherwise. But that loss is
-# zero for *every* separating line, so it prefers none of them, and on non-separable data the
-# constant-size steps keep cycling. Lecture 03 chooses a loss that fixes both.
+# zero for *every* separating line (and for $\tilde{\mathbf w} = \mathbf 0$), so it prefers none of
+# them, and on non-separable data the constant-size steps keep cycling. Lecture 03 chooses a loss
+# that fixes both.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 10. Exercises
@@ -699,7 +774,10 @@ check.predict(predict)
 
 # %% tags=["exercise"]
 def perceptron_update(w, b, x, y, lr):
-    """One online perceptron step on the example (x, y); returns the new (w, b)."""
+    """One online perceptron step on the example (x, y); returns the new (w, b).
+
+    The prediction is y_hat = 1 if w @ x + b >= 0 else 0. Do not change w in place.
+    """
     ### BEGIN SOLUTION
     error = y - (1.0 if x @ w + b >= 0 else 0.0)
     return w + lr * error * x, b + lr * error
@@ -743,7 +821,12 @@ check.margin_and_bound(margin_and_bound)
 
 # %% tags=["exercise"]
 def pocket_perceptron(X, y, n_epochs, lr=1.0):
-    """Online perceptron over the rows of X in order; returns the (w, b) with fewest mistakes."""
+    """Online perceptron over the rows of X in order; returns the (w, b) with fewest mistakes.
+
+    Start at w = 0, b = 0; visit the rows in order each epoch; after every update count the
+    mistakes on all of X (y_hat = 1 when z >= 0); return the (w, b) with the fewest, the start
+    included.
+    """
     ### BEGIN SOLUTION
     w, b = np.zeros(X.shape[1]), 0.0
     best_w, best_b, fewest = w.copy(), b, np.sum((X @ w + b >= 0) != y)

@@ -86,13 +86,33 @@ def test_perceptron_update_accepts_a_correct_answer(capsys):
     assert "✓ perceptron_update" in capsys.readouterr().out
 
 
-def test_perceptron_update_accepts_an_in_place_update():
+def test_perceptron_update_rejects_an_in_place_update():
     def in_place(w, b, x, y, lr):
         error = y - float(w @ x + b >= 0)
         w += lr * error * x
         return w, b + lr * error
 
-    check.perceptron_update(in_place)
+    with pytest.raises(AssertionError, match="changed w in place"):
+        check.perceptron_update(in_place)
+
+
+def test_perceptron_update_accepts_a_copy_updated_in_place():
+    def copy_then_add(w, b, x, y, lr):
+        error = y - float(w @ x + b >= 0)
+        new_w = w.copy()
+        new_w += lr * error * x
+        return new_w, b + lr * error
+
+    check.perceptron_update(copy_then_add)
+
+
+def test_perceptron_update_accepts_tensors():
+    def with_tensors(w, b, x, y, lr):
+        w_t, x_t = torch.as_tensor(w), torch.as_tensor(x)
+        error = y - float(w_t @ x_t + b >= 0)
+        return w_t + lr * error * x_t, b + lr * error
+
+    check.perceptron_update(with_tensors)
 
 
 def without_bias_update(w, b, x, y, lr):

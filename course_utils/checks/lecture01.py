@@ -116,11 +116,14 @@ def perceptron_update(student_fn: Callable) -> None:
     ``w <- w + lr (y - y_hat) x`` and ``b <- b + lr (y - y_hat)`` with
     ``y_hat = H(w @ x + b)``; nothing changes when the prediction is right. Tried
     on random examples classified right and wrong, with several learning rates,
-    and on examples exactly on the boundary.
+    and on examples exactly on the boundary. The ``w`` passed in must not change.
     """
     cases = _update_cases(np.random.default_rng(202))
     for w, b, x, y, lr in cases:
-        got = call(student_fn, w.copy(), b, x.copy(), y, lr, name="perceptron_update")
+        given_w = w.copy()
+        got = call(student_fn, given_w, b, x.copy(), y, lr, name="perceptron_update")
+        if not np.array_equal(given_w, w):
+            fail("perceptron_update changed w in place; return w + lr * error * x instead")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             fail("perceptron_update should return the pair (new_w, new_b)")
         new_w, new_b = to_numpy(got[0]), to_numpy(got[1])
