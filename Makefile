@@ -9,13 +9,14 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers for the notebook tests (each notebook runs in its own kernel)
 JOBS   ?= 2
 
-.PHONY: help install lab test unit notebooks doctor lint format clean fresh-install
+.PHONY: help install lab test unit notebooks slides doctor lint format clean fresh-install
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (installs into $(VENV) first if needed)"
 	@echo "make test       run every test: unit and tool tests with coverage, then every notebook under nbval"
 	@echo "make unit       unit tests only (fast)"
 	@echo "make notebooks  rebuild and re-execute every notebook from its .py source"
+	@echo "make slides     build a reveal.js deck per lecture in slides/build/ that opens offline"
 	@echo "make doctor     check Python, torch, devices and the offline datasets"
 	@echo "make lint       ruff over the package, tests and notebook sources"
 	@echo "make fresh-install  install from the git URL into a new venv, as Colab does; run doctor and lecture 00"
@@ -44,6 +45,9 @@ unit: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/course run
+
+slides: $(STAMP)
+	$(BIN)/course slides
 
 fresh-install:
 	PYTHON=$(PYTHON) .ci/fresh-install

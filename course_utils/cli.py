@@ -1,4 +1,4 @@
-"""The ``course`` command: ``doctor``, ``run``, ``stamp``, ``release`` and ``grade``.
+"""The ``course`` command: ``doctor``, ``run``, ``stamp``, ``release``, ``slides`` and ``grade``.
 
 Instructor and grader tooling. It imports its heavy dependencies (jupytext,
 nbclient, torch) only inside the subcommand that needs them.
@@ -175,6 +175,25 @@ def grade_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def slides_cmd(args: argparse.Namespace) -> int:
+    """Build a reveal.js deck per lecture in slides/build/ that opens offline."""
+    from .slides import build_decks
+
+    decks = build_decks(
+        args.notebooks,
+        out=Path(args.out) if args.out else None,
+        cdn=args.cdn,
+        progress=lambda line: print(line, flush=True),
+    )
+    if decks:
+        how = "offline" if all(d.offline for d in decks) else "with a network only (CDN)"
+        print(
+            f"{len(decks)} deck(s) in {decks[0].path.parent.parent}, presentable {how}: "
+            "open NN_name/index.html in a browser"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course", description="Tools for the deep-learning course."
@@ -198,6 +217,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 01 (default: all)")
     p.add_argument("--out", metavar="DIR", help="where to write them (default: release/)")
     p.set_defaults(func=release_cmd)
+    p = sub.add_parser("slides", help="build a reveal.js deck per lecture that opens offline")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 01 (default: all)")
+    p.add_argument("--out", metavar="DIR", help="where to write the decks (default: slides/build/)")
+    p.add_argument(
+        "--cdn",
+        action="store_true",
+        help="link reveal.js and MathJax from a CDN instead of copying them beside each deck",
+    )
+    p.set_defaults(func=slides_cmd)
     p = sub.add_parser("grade", help="run students' notebooks and score each check")
     p.add_argument(
         "submissions",
