@@ -221,11 +221,14 @@ class Split:
             from torch.utils.data import DataLoader, TensorDataset
 
             generator = torch.Generator().manual_seed(seed)
+            pin = torch.cuda.is_available()  # page-locked batches copy to the GPU asynchronously
             train = DataLoader(
                 TensorDataset(self.X_train, self.y_train), batch_size=batch_size,
-                shuffle=shuffle, drop_last=drop_last, generator=generator,
+                shuffle=shuffle, drop_last=drop_last, generator=generator, pin_memory=pin,
             )
-            test = DataLoader(TensorDataset(self.X_test, self.y_test), batch_size=batch_size)
+            test = DataLoader(
+                TensorDataset(self.X_test, self.y_test), batch_size=batch_size, pin_memory=pin
+            )
             return train, test
         raise CourseError(f"kind must be 'memory' or 'dataloader', got {kind!r}")
 

@@ -666,6 +666,14 @@ def test_split_dataloader_loaders_are_torch_dataloaders():
     assert xb.shape == (16, 2) and yb.dtype == torch.int64
 
 
+def test_split_dataloader_pins_memory_only_when_cuda_is_there(monkeypatch):
+    train, test = load_iris().loaders(batch_size=16, kind="dataloader")
+    assert (train.pin_memory, test.pin_memory) == (False, False) or torch.cuda.is_available()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    train, test = load_iris().loaders(batch_size=16, kind="dataloader")
+    assert train.pin_memory and test.pin_memory
+
+
 def test_split_dataloader_shuffle_is_reproducible_per_seed():
     split = load_iris()
     orders = []
