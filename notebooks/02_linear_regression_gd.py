@@ -13,7 +13,7 @@
 #
 # # Lecture 02 — Linear regression by gradient descent
 #
-# The perceptron of lecture 01 learns by counting mistakes, and it never settles when the data
+# The perceptron of lecture 01 learns only from its mistakes, and it never settles when the data
 # cannot be separated. This lecture builds the learning rule that every later lecture uses: define a
 # smooth **loss** that says how wrong the model is, and walk downhill on it with **gradient
 # descent**.
@@ -501,12 +501,17 @@ assert steps["diverging"] is None, "above 2/λ_max gradient descent must not con
 # above, each jump is longer than the last and the path leaves the picture after a few steps.
 
 # %%
+lr_colors = dict(zip(learning_rates, PALETTE))  # the colours plot_curves gives the losses below
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 for ax, names in zip(axes, [("too small", "right"), ("too large", "diverging")]):
     shown = {f"{name}, η = {learning_rates[name]:.2f}": lr_paths[name][: (steps[name] or 4) + 1]
              for name in names}  # up to convergence; the diverging path for 4 steps
     plot_loss_surface(loss_on_grid, W_RANGE, B_RANGE, levels=15, paths=shown, ax=ax,
                       title=" vs ".join(names).capitalize())
+    for i, name in enumerate(names):  # 4 lines per path; one colour per rate, as in the loss plot
+        for line in ax.lines[4 * i : 4 * i + 4]:
+            line.set_color(lr_colors[name])
+    ax.legend(fontsize="small")
     ax.set_aspect("equal")
 fig.tight_layout()
 w_errors = lr_paths["too large"][:8, 0] - w_star
@@ -571,7 +576,8 @@ fig, (ax_paths, ax_epochs) = plt.subplots(1, 2, figsize=(10, 4))
 plot_loss_surface(loss_on_grid, W_RANGE, B_RANGE, levels=15, paths=mode_paths, ax=ax_paths,
                   title="100 updates, η = 0.05")
 ax_paths.set_aspect("equal")
-for color, (name, p) in zip(PALETTE, mode_paths.items()):
+path_colors = (PALETTE[3], PALETTE[0], PALETTE[2])  # the colours plot_loss_surface gave them
+for color, (name, p) in zip(path_colors, mode_paths.items()):
     epochs = np.arange(len(p)) * batch_sizes[name] / n
     ax_epochs.plot(epochs[1:], loss_on_grid(p[1:, 0], p[1:, 1]) - L_star, color=color, label=name)
 ax_epochs.set(xscale="log", yscale="log", xlabel="epochs (passes over the data)",
@@ -717,8 +723,8 @@ assert kappa["raw"] > 1000 * kappa["standardised"], "raw features make the probl
 # and watch two gaps: how far the loss is from $L^*$ (relative), and how far the parameters are from
 # $\theta^*$. Correlated features leave one direction with almost no curvature, so $\kappa$ is large:
 # total cholesterol (s1) is close to the sum of LDL (s2), HDL (s3) and a share of the triglycerides
-# (s5), so raising the weight of s1 while lowering those of the other three barely changes any
-# prediction.
+# (s5 is their logarithm, so the match is only rough), so raising the weight of s1 while lowering
+# those of the other three barely changes any prediction.
 
 # %%
 Z = (X_raw - X_raw.mean(axis=0)) / X_raw.std(axis=0)
@@ -868,7 +874,7 @@ check.mse_loss(mse_loss)
 def mse_gradient(
     w: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (∂L/∂w of shape (d,), ∂L/∂b, a number) for L = 1/(2n) Σ (X w + b - y)²."""
+    """Return (∂L/∂w of shape (d,), ∂L/∂b as a 0-dim tensor) for L = 1/(2n) Σ (X w + b - y)²."""
     ### BEGIN SOLUTION
     residual = X @ w + b - y
     return X.T @ residual / len(y), residual.mean()
@@ -902,14 +908,15 @@ check.gradient_descent_step(gradient_descent_step)
 # ### Exercise 4 — the normal equation
 #
 # Return the exact minimiser $(w^*, b^*)$: append a column of ones to `X` for the bias (in the same
-# dtype: `torch.ones(n, 1, dtype=X.dtype)`), solve $A^\top A\,\theta = A^\top y$ with
-# `torch.linalg.solve`, and split $\theta$ into $w^*$ (the first $d$ entries) and $b^*$ (the last).
+# dtype and device: `torch.ones(n, 1, dtype=X.dtype, device=X.device)`), solve
+# $A^\top A\,\theta = A^\top y$ with `torch.linalg.solve`, and split $\theta$ into $w^*$ (the
+# first $d$ entries) and $b^*$ (the last).
 
 # %% tags=["exercise"]
 def normal_equation(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (w*, b*) minimising 1/(2n) Σ (X w + b - y)², from the normal equations."""
+    """Return (w* of shape (d,), b* as a 0-dim tensor) minimising 1/(2n) Σ (X w + b - y)²."""
     ### BEGIN SOLUTION
-    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype, device=X.device)], dim=1)
     theta = torch.linalg.solve(A.T @ A, A.T @ y)
     return theta[:-1], theta[-1]
     ### END SOLUTION

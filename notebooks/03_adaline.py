@@ -16,7 +16,8 @@
 # The perceptron of lecture 01 learns only from its mistakes, and on classes that overlap it never
 # stops changing its mind. In 1960 Bernard Widrow and Ted Hoff changed one thing: **learn from the
 # linear output, and apply the threshold only to predict.** The error becomes a real number, the
-# training a gradient descent on a smooth loss, and the result always converges.
+# training a gradient descent on a smooth loss, and, with a small enough learning rate, it
+# converges even when the classes overlap.
 #
 # This lecture builds Adaline three ways (NumPy with gradients by hand, autograd, `nn.Linear` with
 # `torch.optim`) and checks that all three find the same weights; then it experiments with the
@@ -117,11 +118,16 @@ fig.tight_layout()
 # The perceptron pushes with the same strength on every mistake and not at all otherwise. Adaline
 # pushes in proportion to the distance from the target, and it also pulls back predictions that
 # overshoot ($z > 1$) although they are on the right side of its threshold: keep that in mind for
-# section 8.
+# section 8. One gradient step on Adaline's loss, taken by autograd for an example of class 1 that
+# overshoots with $z = 2$, shows the pull:
 
 # %%
-assert np.all(target - perceptron_output[z >= 0] == 0), "the perceptron ignores correct predictions"
-assert np.all(np.abs(target - z[z > 1.5]) > 0.5), "Adaline pushes back on correct but overshooting z"
+x_example = torch.tensor([1.0, 2.0])
+w_example = torch.tensor([1.0, 0.5], requires_grad=True)  # z = 1·1 + 0.5·2 = 2
+(0.5 * (w_example @ x_example - target) ** 2).backward()
+z_after_step = ((w_example - 0.1 * w_example.grad) @ x_example).item()
+print(f"z = 2.00 before one step with η = 0.1, z = {z_after_step:.2f} after")
+assert 1 < z_after_step < 2, "Adaline pulls a correct but overshooting z back towards its target 1"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The loss and its gradient
@@ -161,7 +167,7 @@ assert np.all(np.abs(target - z[z > 1.5]) > 0.5), "Adaline pushes back on correc
 
 # %% tags=["exercise"]
 def adaline_gradients(w: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.Tensor):
-    """Return (dL/dw, dL/db) of L = 1/(2n) Σ (X w + b − y)²."""
+    """Return (dL/dw of shape (d,), dL/db as a 0-dim tensor) of L = 1/(2n) Σ (X w + b − y)²."""
     ### BEGIN SOLUTION
     error = X @ w + b - y
     return X.T @ error / len(y), error.mean()
@@ -176,7 +182,8 @@ check.adaline_gradients(adaline_gradients)
 #
 # Setosa against versicolor, described by sepal length and petal length, as in lecture 01. The loader
 # holds out a stratified 30 % for testing and **standardises** each feature to mean 0 and standard
-# deviation 1, with statistics of the training part only (section 6 shows why that matters).
+# deviation 1 (section 6 shows why that matters), using statistics of the training part only, so
+# nothing about the test flowers leaks into training.
 
 # %%
 iris = load_iris(classes=("setosa", "versicolor"), features=("sepal length", "petal length"),
@@ -359,11 +366,17 @@ ax.figure.set_size_inches(7, 4)
 final = {lr: run[2][-1] for lr, run in runs.items()}
 assert final[0.01] > 2 * loss_star, "η = 0.01 should still be far from the minimum after 40 epochs"
 assert max(final[0.5], final[1.0]) < 1.01 * loss_star, "η = 0.5 and η = 1 should converge"
+after_10_epochs = {lr: run[2][9] for lr, run in runs.items()}
+assert after_10_epochs[1.0] < after_10_epochs[0.5] < after_10_epochs[0.1], (
+    "η = 1 = 2/(λ_min + λ_max) should be the fastest of the converging rates"
+)
 assert final[learning_rates[-1]] > runs[learning_rates[-1]][2][0], "η above 2/λ_max should diverge"
 
 # %% [markdown]
-# Too small a rate creeps (η = 0.01 has barely moved after 40 epochs); rates up to $2/\lambda_{\max}$
-# converge, the larger ones faster; just 10 % above it the loss grows without bound.
+# Too small a rate creeps (η = 0.01 is still far above the minimum after 40 epochs); every rate
+# below $2/\lambda_{\max}$ converges, fastest near $2/(\lambda_{\min}+\lambda_{\max}) = 1$ (closer to
+# $2/\lambda_{\max}$ the steep direction oscillates and convergence slows again); just 10 % above
+# $2/\lambda_{\max}$ the loss grows without bound.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Standardised against raw features
@@ -471,7 +484,8 @@ assert sgd_history.last("val_accuracy") == 1.0, "mini-batch Adaline should class
 
 # %% tags=["exercise"]
 def adaline_epoch(w, b, X, y, learning_rate: float, batch_size: int):
-    """One pass of mini-batch gradient descent on the Adaline loss; returns the new (w, b)."""
+    """One pass of mini-batch gradient descent on the Adaline loss for tensors as in exercise 1
+    (w (d,), b 0-dim, X (n, d), y (n,)); returns the new (w, b) as tensors of the same shapes."""
     ### BEGIN SOLUTION
     for start in range(0, len(y), batch_size):
         X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
@@ -657,7 +671,8 @@ assert torch.allclose(logits.grad, torch.sigmoid(logits) - labels, atol=1e-6), "
 
 # %% tags=["exercise"]
 def logistic_gradients(w: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.Tensor):
-    """Return (dL/dw, dL/db) of the mean binary cross-entropy of σ(X w + b) against y."""
+    """Return (dL/dw of shape (d,), dL/db as a 0-dim tensor) of the mean binary cross-entropy of
+    σ(X w + b) against y."""
     ### BEGIN SOLUTION
     error = torch.sigmoid(X @ w + b) - y
     return X.T @ error / len(y), error.mean()
@@ -777,7 +792,7 @@ assert gaps.max() <= 0.1, "on this tidy dataset the two should be within 10 poin
 # **softmax** over several classes, the output layer of nearly every classifier that follows.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 4 — a cross-entropy that never overflows
+# ### Exercise 4 — a cross-entropy that stays finite
 #
 # In `float32`, $\sigma(z)$ rounds to exactly 1 once $z \gtrsim 17$, and then $\log(1 - \sigma(z))$ is
 # $\log 0 = -\infty$. The textbook formula breaks on logits that are merely large:
@@ -788,7 +803,9 @@ p = torch.sigmoid(big_logits)
 naive = -(big_labels * torch.log(p) + (1 - big_labels) * torch.log(1 - p)).mean()
 print(f"textbook formula: {naive.item()}, BCEWithLogitsLoss: "
       f"{F.binary_cross_entropy_with_logits(big_logits, big_labels).item():.4f}")
-assert not torch.isfinite(naive), "the textbook formula should overflow here"
+assert not torch.isfinite(naive), (
+    "the textbook formula should give inf here: σ(40) rounds to 1 and log(1 − 1) = −∞"
+)
 
 # %% [markdown]
 # Write it in terms of $z$ instead. Using $\log\sigma(z) = -\log(1 + e^{-z})$ and

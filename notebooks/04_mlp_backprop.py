@@ -176,9 +176,10 @@ panels = [(linear_unit, f"logistic regression: {linear_accuracy:.0%}"),
 for ax, (predict, title) in zip(axes, panels):
     plot_decision_boundary(predict, xor.X_train, xor.y_train, ax=ax, title=title, resolution=120)
     ax.set_aspect("equal")
-W1, b1 = hidden_net[0].weight.detach().cpu(), hidden_net[0].bias.detach().cpu()
+# nn.Linear stores W₁ᵀ: one row per hidden unit
+W1_rows, b1 = hidden_net[0].weight.detach().cpu(), hidden_net[0].bias.detach().cpu()
 grid = torch.linspace(-2, 2, 50)
-for w, b in zip(W1, b1):  # where each hidden unit switches sign: w1 x1 + w2 x2 + b = 0
+for w, b in zip(W1_rows, b1):  # where each hidden unit switches sign: w1 x1 + w2 x2 + b = 0
     axes[2].plot(grid, -(w[0] * grid + b) / w[1], ":", color="0.4", linewidth=0.8)
 axes[2].set(xlim=axes[1].get_xlim(), ylim=axes[1].get_ylim())
 fig.tight_layout()
@@ -254,9 +255,10 @@ check.relu_derivative(relu_derivative)
 # ### Why ReLU trains deep networks faster: gradients measured layer by layer
 #
 # In a network of $L$ layers, the gradient that reaches layer 1 has been multiplied by a weight
-# matrix and by $g'$ once for each layer above it. With the sigmoid, $g' \le \frac14$, so it shrinks
-# by a factor of 4 or more per layer: it **vanishes**. Let us measure it. We build 10-layer networks
-# of width 64, each initialised the way its activation needs (Xavier for sigmoid and tanh, He for
+# matrix and by $g'$ once for each layer above it. With the sigmoid, $g' \le \frac14$, so unless
+# the weight matrices make up for it, it shrinks by a factor of 4 or more per layer: it
+# **vanishes**. Let us measure it. We build networks with 10 hidden layers of width 64 (11 weight
+# matrices), each initialised the way its activation needs (Xavier for sigmoid and tanh, He for
 # ReLU; section 7 explains why), on the two-moons data that section 6 fits properly.
 
 # %%
@@ -306,12 +308,12 @@ assert ratios["sigmoid"] < 1e-3, "the sigmoid's gradient should vanish towards t
 assert ratios["tanh"] > 0.1 and ratios["ReLU"] > 0.1, "tanh and ReLU should keep the gradient size"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# With the sigmoid, the first layers receive gradients over a thousand times smaller than the last
-# ones, so with one learning rate for all, they barely move. Tanh and ReLU keep the gradient's size
-# across layers when initialised well. Tanh still saturates once its inputs grow during training,
-# while an active ReLU always passes the gradient on unchanged (and is cheaper to compute). Here is
-# what that means for training: 120 steps of full-batch gradient descent, same learning rate for all
-# three.
+# With the sigmoid, the first layers receive gradients many orders of magnitude smaller than the
+# last ones (the ratio printed above is about $10^{-5}$), so with one learning rate for all, they
+# barely move. Tanh and ReLU keep the gradient's size across layers when initialised well. Tanh
+# still saturates once its inputs grow during training, while an active ReLU always passes the
+# gradient on unchanged (and is cheaper to compute). Here is what that means for training: 120 steps
+# of full-batch gradient descent, same learning rate for all three.
 
 # %%
 deep_losses = {}
@@ -347,9 +349,9 @@ assert final["ReLU"] < final["tanh"], "ReLU should get further than tanh in the 
 #
 # How much can one hidden layer represent? The **universal approximation theorem** (Cybenko 1989,
 # Hornik 1991; for every non-polynomial activation including ReLU, Leshno et al. 1993) says: any
-# continuous function on a bounded interval can be approximated as closely as we like by
-# $\sum_k c_k\, g(w_k x + b_k)$, given enough hidden units. Let us build such sums by hand for a
-# wiggly function on $[-3, 3]$.
+# continuous function on a closed, bounded interval $[a, b]$ can be approximated as closely as we
+# like by $\sum_k c_k\, g(w_k x + b_k)$, given enough hidden units. Let us build such sums by hand
+# for a wiggly function on $[-3, 3]$.
 #
 # * **ReLUs → a broken line.** Put knots $t_0 < t_1 < \dots < t_n$ on the interval. Unit $k$ is
 #   $\mathrm{relu}(x - t_k)$: zero left of $t_k$, a ramp right of it. Its output weight $c_k$ is the
@@ -664,7 +666,8 @@ check.cross_entropy(cross_entropy)
 # $$Z_1 = X W_1 + \mathbf b_1,\quad A_1 = \mathrm{relu}(Z_1),\quad Z_2 = A_1 W_2 + \mathbf b_2,\quad
 #   L = -\frac1N \sum_i \log \mathrm{softmax}(Z_2)_{i, y_i},$$
 #
-# with $X$ of shape (N, D), $W_1$ (D, H), $\mathbf b_1$ (H,), $W_2$ (H, C), $\mathbf b_2$ (C,).
+# with $X$ of shape (N, D), integer labels `y` of shape (N,) (not one-hot), $W_1$ (D, H),
+# $\mathbf b_1$ (H,), $W_2$ (H, C), $\mathbf b_2$ (C,).
 # Start from $\partial L / \partial Z_2 = (P - Y)/N$ and follow section 4. Return the four gradients
 # in the order `(dW1, db1, dW2, db2)`. The check compares them with autograd on shapes you have not
 # seen and recognises a missing transpose, a forgotten $1/N$, a flipped sign and a bias gradient
@@ -672,7 +675,8 @@ check.cross_entropy(cross_entropy)
 
 # %% tags=["exercise"]
 def two_layer_backward(X, y, W1, b1, W2, b2):
-    """Gradients (dW1, db1, dW2, db2) of the mean cross-entropy of a ReLU-then-softmax network."""
+    """Gradients (dW1, db1, dW2, db2), shaped like W1, b1, W2, b2, of the mean cross-entropy of a
+    ReLU-then-softmax network; y holds integer labels (N,)."""
     ### BEGIN SOLUTION
     Z1 = X @ W1 + b1
     A1 = np.maximum(Z1, 0)
@@ -741,7 +745,7 @@ xb, yb = next(iter(train_loader))
 print(type(train_loader).__name__, "over", type(train_loader.dataset).__name__,
       f"| {len(train_loader.dataset)} examples in {len(train_loader)} batches")
 print("one batch:", tuple(xb.shape), xb.dtype, tuple(yb.shape), yb.dtype)
-assert xb.shape == (32, 2) and len(train_loader) == math.ceil(len(moons.X_train) / 32)
+assert not torch.equal(next(iter(train_loader))[0], xb), "shuffle=True: a new order every epoch"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The training loop
@@ -778,8 +782,8 @@ def train_epochs(model, loader, optimizer, n_epochs):
 # * **Adam** keeps running averages of the gradient, $\mathbf m$, and of its square, $\mathbf s$,
 #   and updates
 #   $\theta \leftarrow \theta - \eta\, \hat{\mathbf m} / (\sqrt{\hat{\mathbf s}} + \epsilon)$
-#   (the hats correct for both averages starting at 0). Every parameter moves by about $\eta$,
-#   however large or small its gradient.
+#   (the hats correct for both averages starting at 0). Every parameter moves by at most
+#   about $\eta$ per step, however large or small its gradient.
 #
 # Same network, same starting weights, same batches:
 
@@ -815,7 +819,7 @@ assert moons_test_accuracy >= 0.96, f"expected ≥ 96 % test accuracy, got {moon
 
 # %% [markdown]
 # Plain SGD stalls on a plateau; momentum and Adam leave it after a few epochs (their curves are
-# bumpy: each step follows one noisy mini-batch, and their steps are large). Adam's
+# bumpy: their effective steps are large, so each noisy mini-batch moves the weights a lot). Adam's
 # per-parameter step sizes make it forgiving about the learning rate, which is why it is the usual
 # first choice; well-tuned SGD with momentum is still common for large vision models.
 #
@@ -860,8 +864,9 @@ assert normalisation_results["standardised"][1] >= 0.96, "standardised inputs sh
 # by a ReLU, which zeroes half its inputs). Through many layers that factor compounds: below 1 the
 # signal (and the gradient) dies out, above 1 it explodes. **He** initialisation picks
 # $v = 2 / n_\text{in}$ for ReLU; **Xavier** picks $v = 2 / (n_\text{in} + n_\text{out})$ for tanh
-# and sigmoid. We test three choices on a 6-layer ReLU network for MNIST-5k digits (784 pixels,
-# standardised), and measure the size of each layer's activations on 500 images.
+# and sigmoid. We test three choices on a ReLU network with 6 hidden layers of 256 units for
+# MNIST-5k digits (784 pixels, standardised), and measure the size of each layer's activations on
+# 500 images.
 
 # %%
 mnist_raw = load_mnist5k(flatten=True)
@@ -912,8 +917,9 @@ assert not large < 2.3, "too-large weights should blow up (the loss is huge or n
 # image, and the loss stays at $\ln 10 \approx 2.303$, the loss of guessing. Too large: they grow
 # about 2× per layer, the last hidden layer's activations are in the hundreds, and the first steps
 # throw the weights so far that the loss becomes `nan`. He initialisation keeps the scale from layer
-# to layer and trains. `nn.Linear`'s default (uniform with variance $1/(3 n_\text{in})$) is a little
-# too small for deep ReLU networks, but fine for the shallow ones in this lecture.
+# to layer and trains. `nn.Linear`'s default (uniform with variance $1/(3 n_\text{in})$, a sixth of
+# He's) shrinks the signal by about $\sqrt{1/6} \approx 0.4$ per ReLU layer: harmless for one or two
+# hidden layers, and possibly part of why the four-layer networks below, which use it, do worst.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Depth or width?
@@ -945,16 +951,18 @@ ax.set(xlabel="hidden layers", ylabel="test accuracy", xticks=(1, 2, 4),
 ax.legend()
 assert all(depth_width[d, 256] > depth_width[d, 32] for d in (1, 2, 4)), "wider should always win"
 assert depth_width[4, 32] < min(depth_width[1, 32], depth_width[2, 32]), "4 × 32 should be worst"
+assert abs(depth_width[2, 32] - depth_width[1, 32]) < 0.03, "a second layer of 32 changes little"
 wide = [depth_width[d, 256] for d in (1, 2, 4)]
 assert max(wide) - min(wide) < 0.03, "with 256 units, the depth should matter little here"
 
 # %% [markdown]
 # On flattened pixels, with 4,000 training images and 4 epochs, width pays at every depth. Depth
-# does not help a narrow network: four layers of 32 squeeze every image through 32 numbers four
-# times and are the hardest to optimise, the worst of the six. With 256 units, one, two or four
-# layers land within a couple of points of each other, about as far apart as two runs with different
-# seeds. Depth pays when the architecture gives layers something to compose, as lecture 05's
-# convolutions do (edges → strokes → digits).
+# does little for a narrow network and soon hurts: a second layer of 32 helps a little here, but
+# four layers of 32 squeeze every image through 32 numbers four times and are the hardest to
+# optimise, the worst of the six. With 256 units, one, two or four layers land within a couple of
+# points of each other, about as far apart as two runs with different seeds. Depth pays when the
+# architecture gives layers something to compose, as lecture 05's convolutions do (edges → strokes
+# → digits).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Handwritten digits: MNIST-5k
@@ -1025,18 +1033,19 @@ with torch.no_grad():
 wrong = torch.nonzero(predicted != mnist.y_test).squeeze(1)[:16]
 captions = [f"{p} ({t})" for p, t in zip(predicted[wrong].tolist(), mnist.y_test[wrong].tolist())]
 ax = show_images(mnist_raw.X_test[wrong], nrow=8, labels=captions)
-ax.figure.set_size_inches(8, 2.4)
 ax.set_title("Misclassified test digits: prediction (truth)")
+ax.figure.set_size_inches(8, 2.4)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # * A linear unit draws one straight boundary and cannot solve XOR. A hand-made feature ($x_1 x_2$)
 #   can; a **hidden layer** learns such features itself, and one hidden layer with enough units can
-#   approximate any continuous function (**universal approximation**).
+#   approximate any continuous function on a bounded, closed region (**universal
+#   approximation**).
 # * **Activations** matter for training: the sigmoid's slope of at most ¼ makes gradients vanish in
-#   deep networks (measured: a 10-layer sigmoid network did not learn at all); an active ReLU passes
-#   gradients on unchanged.
+#   deep networks (measured: a sigmoid network with 10 hidden layers did not learn at all); an
+#   active ReLU passes gradients on unchanged.
 # * **Backpropagation** is the chain rule applied from the loss back to the weights, one local
 #   derivative per operation; we wrote it in NumPy and checked it against finite differences and
 #   autograd to $10^{-6}$.

@@ -207,6 +207,7 @@ def _adaline_epoch(
 def adaline_epoch(student_fn: Callable) -> None:
     """Check ``adaline_epoch(w, b, X, y, learning_rate, batch_size) -> (w, b)``.
 
+    For tensors w (d,), b (0-dim), X (n, d) and y (n,); the new (w, b) have the same shapes.
     One pass over the examples in the order given, in mini-batches of ``batch_size``
     (the last one may be smaller), one gradient step per mini-batch, each step using
     the weights the previous one left. ``batch_size = n`` is one full-batch step and
