@@ -34,9 +34,21 @@ def accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
 
     ``outputs`` are class scores of shape ``(N, C)`` (the arg-max is the
     prediction), or one logit per sample of shape ``(N,)`` or ``(N, 1)`` (positive
-    means class 1).
+    means class 1). For sequences, the scores of targets shaped ``(N, T)`` may be
+    ``(N, C, T)``, as ``nn.CrossEntropyLoss`` takes them, or ``(N, T, C)``, as a
+    recurrent layer with ``batch_first=True`` returns them; every position counts.
     """
-    if outputs.ndim >= 2 and outputs.shape[1] > 1:
+    if outputs.ndim >= 3:
+        if outputs.shape[:1] + outputs.shape[2:] == targets.shape:
+            predicted = outputs.argmax(dim=1)
+        elif outputs.shape[:-1] == targets.shape:
+            predicted = outputs.argmax(dim=-1)
+        else:
+            raise ShapeError(
+                f"accuracy: scores of shape {tuple(outputs.shape)} do not fit targets of shape "
+                f"{tuple(targets.shape)}; expected (N, C, T) or (N, T, C) for targets (N, T)"
+            )
+    elif outputs.ndim == 2 and outputs.shape[1] > 1:
         predicted = outputs.argmax(dim=1)
     else:
         predicted = (outputs.reshape(-1) > 0).long()

@@ -530,6 +530,18 @@ def test_accuracy_of_column_logits_with_float_column_targets():
     assert accuracy(logits, torch.tensor([[1.0], [0.0]])).item() == 1.0
 
 
+def test_accuracy_of_sequences_takes_classes_from_dim_1_or_last():
+    targets = torch.tensor([[0, 2, 1], [1, 1, 0]])  # (N=2, T=3)
+    scores_last = torch.nn.functional.one_hot(torch.tensor([[0, 2, 2], [1, 1, 0]]), 4).float()
+    assert accuracy(scores_last, targets).item() == pytest.approx(5 / 6)  # (N, T, C)
+    assert accuracy(scores_last.transpose(1, 2), targets).item() == pytest.approx(5 / 6)  # (N, C, T)
+
+
+def test_accuracy_of_sequences_with_mismatched_shapes_says_which():
+    with pytest.raises(ShapeError, match=r"scores of shape \(2, 3, 4\) do not fit targets"):
+        accuracy(torch.zeros(2, 3, 4), torch.zeros(2, 5, dtype=torch.long))
+
+
 # --------------------------------------------------------------------------- History
 def _history() -> History:
     history = History(seconds=1.5)
