@@ -25,6 +25,7 @@ from .data import (
 )
 from .device import available_devices, get_device, seed_everything
 from .errors import CourseError, DatasetUnavailableError, DeviceUnavailableError, ShapeError
+from .metrics import mode_fractions, modes_covered
 from .plotting import (
     PALETTE,
     plot_autograd_graph,
@@ -64,6 +65,8 @@ __all__ = [
     "make_moons",
     "make_periodic_signal",
     "make_xor",
+    "mode_fractions",
+    "modes_covered",
     "plot_autograd_graph",
     "plot_curves",
     "plot_decision_boundary",

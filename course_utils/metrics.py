@@ -1,0 +1,82 @@
+"""Evaluations that need no eyeballing: how well a generator's samples cover a known set of modes.
+
+Lecture 07 trains a GAN on a mixture of Gaussians whose centres are known (see
+:func:`course_utils.data.make_gaussian_ring`); these functions turn a cloud of
+generated points into numbers: the share of samples that landed near each centre,
+and how many centres received a fair share.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from .errors import CourseError, ShapeError
+
+__all__ = ["mode_fractions", "modes_covered"]
+
+
+def mode_fractions(samples: Tensor, centres: Tensor, radius: float) -> Tensor:
+    """Fraction of ``samples`` lying within ``radius`` of each centre.
+
+    Parameters
+    ----------
+    samples : Tensor of shape (N, D)
+        Generated points (on any device; the result is on the CPU).
+    centres : Tensor of shape (K, D)
+        The modes' centres.
+    radius : float
+        How close a sample must be to a centre to count for it (Euclidean distance).
+        Choose it smaller than half the distance between neighbouring centres, so
+        that no sample counts twice.
+
+    Returns
+    -------
+    Tensor of shape (K,)
+        ``fractions[k]`` is the number of samples within ``radius`` of centre ``k``
+        divided by ``N``. When no two centres are within ``2 * radius`` of each
+        other, no sample counts twice and the fractions sum to at most 1; what is
+        missing lies far from every centre.
+    """
+    samples = torch.as_tensor(samples).detach().float().cpu()
+    centres = torch.as_tensor(centres).detach().float().cpu()
+    if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
+        raise ShapeError(
+            f"samples must have shape (N, D) and centres (K, D) with the same D, got "
+            f"{tuple(samples.shape)} and {tuple(centres.shape)}"
+        )
+    if samples.shape[0] == 0:
+        raise CourseError("samples is empty: generate some points first")
+    if not radius > 0:
+        raise CourseError(f"radius must be a positive distance, got {radius!r}")
+    near = torch.cdist(samples, centres) <= radius  # (N, K)
+    return near.float().mean(dim=0)
+
+
+def modes_covered(
+    samples: Tensor, centres: Tensor, radius: float, min_fraction: float = 0.02
+) -> int:
+    """How many modes received at least ``min_fraction`` of the samples within ``radius``.
+
+    A mode counts as *covered* when enough generated points fall near its centre.
+    With K equally likely modes a perfect generator puts about 1/K of its samples
+    on each; a generator that has collapsed onto a few modes leaves the others
+    with (almost) none.
+
+    Parameters
+    ----------
+    samples : Tensor of shape (N, D)
+    centres : Tensor of shape (K, D)
+    radius : float
+        See :func:`mode_fractions`.
+    min_fraction : float, default 0.02
+        The share of all samples a mode needs to count as covered.
+
+    Returns
+    -------
+    int
+        The number of covered modes, from 0 to K.
+    """
+    if not 0 < min_fraction <= 1:
+        raise CourseError(f"min_fraction must be in (0, 1], got {min_fraction!r}")
+    return int((mode_fractions(samples, centres, radius) >= min_fraction).sum())
