@@ -445,7 +445,7 @@ assert test_accuracy >= 0.97, f"expected the classifier to reach ≥ 97 %, got {
 # convolutions and leaky ReLUs. No pooling, no big linear layers. Ours is small:
 #
 # $z \in \mathbb R^{32} \to 32 \times 7 \times 7 \to 16 \times 14 \times 14 \to 1 \times 28 \times 28$
-# for $G$, and the mirror image for $D$. We train for 1,500 steps of 64 images with Adam at a
+# for $G$, and the mirror image for $D$. We train for 1,000 steps of 64 images with Adam at a
 # learning rate of $10^{-3}$ (five times the DCGAN paper's, as our networks are small and our time
 # short), without decay.
 
@@ -477,7 +477,7 @@ with torch.no_grad():
     assert discriminator(torch.zeros(5, 1, 28, 28, device=device)).shape == (5, 1)
 real_images = (mnist.X_train * 2 - 1).to(device)  # the generator's tanh range, [-1, 1]
 z_show = torch.randn(32, LATENT, device=device)
-MNIST_STEPS = (100, 500, 1500)
+MNIST_STEPS = (100, 500, 1000)
 image_snapshots = {}
 
 
@@ -646,7 +646,7 @@ check.generator_step(generator_step)
 # * On 8 Gaussians, the balanced game covered ≥ 6 of 8 modes, counted by
 #   `course_utils.metrics.modes_covered`; against a discriminator 10× slower, the generator
 #   **collapsed** onto a few.
-# * A small **DCGAN** learned to draw MNIST-5k digits in 1,500 steps, and a separately trained
+# * A small **DCGAN** learned to draw MNIST-5k digits in 1,000 steps, and a separately trained
 #   classifier read ≥ 7 different digits among its samples, less confidently than real ones.
 #
 # **Where to go from here.** This is the last lecture of the course. Generative modelling has
