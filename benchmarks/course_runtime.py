@@ -3,14 +3,16 @@
 Runs every notebook (or those named) several times in fresh kernels and reports,
 per notebook: the median wall time, the time to start the kernel and run the
 set-up and import cells, the time spent in training cells (cells that call
-``fit(``, ``.backward()`` or an optimizer's ``.step()``), and whether every cell
+``fit(``, a lecture's own ``train_...(`` function, ``.backward()`` or an optimizer's
+``.step()``), and whether every cell
 ran (the lectures assert their quality targets, so "ok" means they were met).
 
     .venv/bin/python benchmarks/course_runtime.py                # all, 3 runs each
     .venv/bin/python benchmarks/course_runtime.py 04 05 --runs 5
     .venv/bin/python benchmarks/course_runtime.py --update-readme
 
-Writes benchmarks/results/course_runtime.csv (or --out) and prints a table. With
+Writes benchmarks/results/course_runtime.csv (or --out; rows of notebooks not named
+are kept) and prints a table. With
 --update-readme it also rewrites the CPU runtime column of the README's lecture
 table from that file. The notebooks on disk are not changed.
 """
@@ -36,7 +38,7 @@ from course_utils.project import find_notebooks  # noqa: E402
 
 # Wall-clock budgets on a 2-core CPU, from the syllabus (seconds).
 BUDGETS = {"00": 20, "01": 20, "02": 40, "03": 30, "04": 60, "05": 60, "06": 60, "07": 90}
-TRAINING = re.compile(r"\bfit\(|\.backward\(|\.step\(")
+TRAINING = re.compile(r"\bfit\(|\btrain_\w*\(|\.backward\(|\.step\(")
 FIELDS = (
     "notebook",
     "runs",
@@ -144,10 +146,14 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    kept = []  # rows of notebooks not measured this time stay as they were
+    if args.out.exists():
+        with args.out.open(newline="") as handle:
+            kept = [r for r in csv.DictReader(handle) if r["notebook"] not in results]
     with args.out.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(sorted(kept + rows, key=lambda r: r["notebook"]))
 
     print(f"\n{'notebook':<30} {'median':>7} {'start+imp':>9} {'training':>8} {'budget':>6}  ok")
     for r in rows:

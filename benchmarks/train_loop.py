@@ -6,7 +6,8 @@ over a ``TensorDataset``, ``InMemoryLoader``}, for an MLP (784-512-10 with dropo
 and lecture 05's CNN, and reports the median time of each and the ratios:
 
 * fit / hand loop: the overhead of the shared loop (goal ≤ 1.05);
-* DataLoader / InMemoryLoader, both under fit: the loader's speed-up (goal ≥ 1.3 for the MLP).
+* DataLoader / InMemoryLoader, both under fit: the loader's speed-up (goal ≥ 1.3 for the MLP),
+  and the same for iterating the loaders alone, without training ("loader only").
 
     .venv/bin/python benchmarks/train_loop.py              # writes benchmarks/results/train_loop.csv
     .venv/bin/python benchmarks/train_loop.py --device cuda --out benchmarks/results/train_loop_cuda.csv
@@ -48,6 +49,13 @@ def hand_loop(model, loader, loss_fn, optimizer, epochs, device):
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+
+
+def iterate_only(model, loader, loss_fn, optimizer, epochs, device):
+    """No training: what the loader alone costs per run."""
+    for _ in range(epochs):
+        for inputs, targets in loader:
+            inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
 
 
 def course_fit(model, loader, loss_fn, optimizer, epochs, device):
@@ -102,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     split = load_mnist5k()
     X, y = split.X_train, split.y_train
     cases = [("MLP", mlp, 64, 2), ("MLP", mlp, 128, 2), ("CNN", SmallCNN, 64, 1)]
-    loops = {"hand loop": hand_loop, "fit": course_fit}
+    loops = {"hand loop": hand_loop, "fit": course_fit, "loader only": iterate_only}
     rows = []
     for name, make_model, batch_size, epochs in cases:
         seed_everything(0)
@@ -141,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name} batch {batch_size}: fit/hand = {med['fit', 'DataLoader'] / med['hand loop', 'DataLoader']:.3f} "
             f"(DataLoader), {med['fit', 'InMemoryLoader'] / med['hand loop', 'InMemoryLoader']:.3f} (in memory); "
-            f"in-memory speed-up under fit = {med['fit', 'DataLoader'] / med['fit', 'InMemoryLoader']:.2f}x",
+            f"in-memory speed-up under fit = {med['fit', 'DataLoader'] / med['fit', 'InMemoryLoader']:.2f}x, "
+            f"loading alone = {med['loader only', 'DataLoader'] / med['loader only', 'InMemoryLoader']:.1f}x",
             flush=True,
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
