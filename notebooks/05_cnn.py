@@ -235,8 +235,8 @@ plt.show()
 # Two settings control where the kernel goes:
 #
 # * **Padding** $p$ adds $p$ rows and columns of zeros on every side. With $p = (k - 1)/2$ for an odd
-#   kernel ("same" padding) the output keeps the input's size, and border pixels are seen as often
-#   as the others.
+#   kernel ("same" padding) the output keeps the input's size, and border pixels take part in more
+#   outputs than without padding (still fewer than inner pixels).
 # * **Stride** $s$ moves the kernel $s$ pixels at a time, so the output is about $s$ times smaller:
 #   a cheap way to shrink feature maps.
 #
@@ -606,8 +606,9 @@ assert learned > at_start + 0.2, "training made the kernels smooth patterns, not
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Feature maps
 #
-# Applied to one test digit, each kernel gives one $24 \times 24$ feature map (after batch norm and
-# ReLU, what the next layer sees). Different maps light up on different parts of the strokes.
+# Applied to one test digit, each kernel gives one $24 \times 24$ feature map (shown after batch norm
+# and ReLU but before pooling; the next layer sees them max-pooled to $12 \times 12$). Different maps
+# light up on different parts of the strokes.
 
 # %%
 first_stage = nn.Sequential(cnn.features[0], cnn.features[2], cnn.features[3])  # conv, norm, ReLU
@@ -633,8 +634,8 @@ assert maps.shape == (16, 24, 24) and (maps >= 0).all(), "16 maps of 24×24, non
 # $$y = \operatorname{ReLU}\big(x + F(x)\big), \qquad
 #   \frac{\partial (x + F(x))}{\partial x} = I + \frac{\partial F}{\partial x} .$$
 #
-# The identity $I$ is a path along which the gradient flows back **unchanged**, however small
-# $\partial F / \partial x$ is. A block that has nothing useful to add can learn $F \approx 0$ and
+# The identity $I$ is a path along which the gradient flows back **unchanged** (apart from the ReLU
+# after the sum), however small $\partial F / \partial x$ is. A block that has nothing useful to add can learn $F \approx 0$ and
 # pass its input on.
 
 # %%
@@ -715,8 +716,8 @@ assert residual_norms[0] > 1e3 * plain_norms[0], "skip connections keep the firs
 #   digits where the MLP collapsed. **Data augmentation** (torchvision transforms, or cheap batch
 #   shifts) teaches what the architecture does not.
 # * The first layer learns **edge detectors**; feature maps show where each one fires.
-# * **Residual connections** add an identity path, $\partial y / \partial x = I + \partial F /
-#   \partial x$, so gradients reach the first layers of deep networks.
+# * **Residual connections** add an identity path, $\partial (x + F(x)) / \partial x = I +
+#   \partial F / \partial x$, so gradients reach the first layers of deep networks.
 #
 # **Next:** [Lecture 06 — recurrent neural networks](06_rnn.ipynb): weight sharing again, this time
 # across the steps of a sequence instead of across the positions of an image.

@@ -197,7 +197,7 @@ assert late > 2 * early, "free-running errors should accumulate: the forecast dr
 # targets, which nothing can predict). Run free, the RNN keeps the shape of the wave for a while,
 # then drifts away from it, in phase and in shape: small errors fed back in compound, step after
 # step. That is the price of forecasting far ahead, and the same
-# loop will *generate* text in section 5, where drifting is what we want: it makes new sentences.
+# loop will *generate* text in section 6, where drifting is what we want: it makes new sentences.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Inside the cell: an RNN by hand
@@ -279,12 +279,12 @@ print("BPTT by hand equals autograd for all three gradients, to 1e-12")
 # The line `dL_dh = delta @ W_hh` runs once for every step back in time. Going back $k$ steps
 # multiplies the gradient by $k$ Jacobians:
 #
-# $$\frac{\partial L}{\partial \mathbf h_{T-k}} = \left(\prod_{j=0}^{k-1}
-#   W_{hh}^\top \operatorname{diag}\!\left(1 - \mathbf h_{T-j}^2\right)\right)
-#   \frac{\partial L}{\partial \mathbf h_T} .$$
+# $$\frac{\partial L}{\partial \mathbf h_{T-k}} = W_{hh}^\top D_{T-k+1} \cdots W_{hh}^\top D_{T-1}\,
+#   W_{hh}^\top D_T\, \frac{\partial L}{\partial \mathbf h_T}, \qquad
+#   D_t = \operatorname{diag}\!\left(1 - \mathbf h_t^2\right).$$
 #
-# The tanh factor is at most 1. If every singular value of $W_{hh}$ is $s$, the product's size is
-# at most $s^k$: for $s < 1$ the gradient **vanishes** geometrically, and the network cannot learn
+# Each $D_t$ (the tanh derivative) is at most 1. If every singular value of $W_{hh}$ is $s$,
+# the product's size is at most $s^k$: for $s < 1$ the gradient **vanishes** geometrically, and the network cannot learn
 # that an input 50 steps ago mattered; for $s > 1$ it can **explode**. Let us measure it: the size
 # of $\partial L / \partial \mathbf x_{T-k}$, where $L = \lVert \mathbf h_T \rVert^2$ depends on the
 # last step only, for 100-step random sequences.
@@ -449,8 +449,8 @@ assert gated_50["GRU, update bias 2"] > 1e3 * gated_50["GRU, update bias 0"], "t
 
 # %% [markdown]
 # With its forget gate open, the LSTM still delivers a sizeable gradient 50 steps back and beyond,
-# millions of times more than the plain RNN. The gates are no magic at initialisation, though: half-open
-# gates forget just as fast. What the gates add is that the network can *learn* to keep them open
+# millions of times more than the plain RNN. The gates are no magic at initialisation, though: with
+# half-open gates the gradient still vanishes. What the gates add is that the network can *learn* to keep them open
 # wherever the task needs a long memory, something a plain RNN's single matrix cannot do without
 # also exploding.
 
@@ -619,7 +619,8 @@ for tau, text in samples.items():
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # How docstring-like is that? A simple test: the fraction of the generated words (runs of two or
 # more letters) that occur somewhere in the corpus. Characters drawn from the unigram frequencies
-# rarely form real words; the LSTM's samples mostly do, more so at low temperature.
+# rarely form real words; the LSTM's samples mostly do at τ ≤ 1, fewer at τ = 1.5: the lower the
+# temperature, the more real words.
 
 # %%
 known_words = set(re.findall(r"[A-Za-z]{2,}", corpus.text))

@@ -412,10 +412,10 @@ assert collapsed <= 3 < covered[RING_STEPS[-1]], "the outpaced generator should 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Why the balanced game escapes this: a discriminator that keeps up penalises a crowded mode
 # quickly, while fakes in the empty modes still fool it, so the gradient spreads the generator out.
-# Other remedies used in practice: the non-saturating loss (section 2), lower and decaying learning
-# rates, **minibatch discrimination** (let $D$ see a whole batch, so a batch of identical fakes is
-# easy to spot), **unrolled GANs**, and losses with better gradients such as the **Wasserstein GAN**
-# (with a gradient penalty) or **spectral normalisation** of $D$.
+# Other remedies used in practice: lower and decaying learning rates, **minibatch discrimination**
+# (let $D$ see a whole batch, so a batch of identical fakes is easy to spot), **unrolled GANs**,
+# losses with better gradients such as the **Wasserstein GAN** (with a gradient penalty), and
+# **spectral normalisation** of $D$'s weights.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. A GAN for digits: DCGAN on MNIST-5k
