@@ -355,3 +355,29 @@ def test_cli_grade_prints_a_summary(graded, course, tmp_path, monkeypatch, capsy
     copy.write_text(out.read_text())
     assert cli.main(["grade", str(root / "subs"), "--out", str(copy)]) == 0
     assert "grades written to" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- the real lectures
+LECTURES = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.py"))
+
+
+@pytest.mark.parametrize("source", LECTURES, ids=lambda path: path.stem)
+def test_lecture_releases_without_solutions_and_otherwise_unchanged(source):
+    from course_utils.release import student_notebook
+
+    instructor = build(source)
+    student = student_notebook(instructor, source.name)
+    assert len(student.cells) == len(instructor.cells)
+    exercises = 0
+    for mine, theirs in zip(instructor.cells, student.cells):
+        secret = [line.strip() for line in solution_lines(mine.source) if line.strip()]
+        if secret:
+            exercises += 1
+            assert "exercise" in mine.metadata.get("tags", [])
+            leaked = [line for line in secret if line in theirs.source]
+            assert not leaked, f"{source.stem}: solution lines left in the student version: {leaked}"
+            assert "raise NotImplementedError" in theirs.source or theirs.cell_type == "markdown"
+        else:
+            assert theirs.source == mine.source, f"{source.stem}: a cell without a solution changed"
+        assert theirs.metadata == mine.metadata, "tags and slide metadata stay"
+    assert exercises >= 2, f"{source.stem} has {exercises} exercises"
