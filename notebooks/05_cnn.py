@@ -470,7 +470,7 @@ assert cnn_history["accuracy"][0] < cnn_history["val_accuracy"][0], "epoch 1: tr
 
 # %% [markdown]
 # Batch norm and the one-cycle schedule let a large learning rate work: after a single epoch the test
-# accuracy is above 90 %, near where the MLP of lecture 04 ended after 15. Early on the training
+# accuracy is already above 90 %. Early on the training
 # accuracy lags behind: it averages over an epoch in which the network was still improving fast, on
 # shifted images with dropout on, which are harder than the untouched test images.
 
@@ -692,8 +692,8 @@ assert residual_norms[0] > 1e3 * plain_norms[0], "skip connections keep the firs
 # %% [markdown]
 # In the plain stack every layer shrinks the gradient by a roughly constant factor, so its first
 # block gets a gradient many orders of magnitude smaller than its last: gradient descent would
-# leave it where it started. The residual stack's gradient reaches the first block at about the
-# size it had at the last. Good initialisation (lecture 04) and batch norm also keep the factors
+# leave it where it started. The residual stack's gradient reaches the first block within a factor
+# of ten of its size at the last. Good initialisation (lecture 04) and batch norm also keep the factors
 # near 1 at the start of training; ResNets use all three, and train networks of 100+ layers.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
