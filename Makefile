@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers for the notebook tests (each notebook runs in its own kernel)
 JOBS   ?= 2
 
-.PHONY: help install lab test unit notebooks slides doctor lint format clean fresh-install
+.PHONY: help install lab test unit notebooks slides doctor lint format clean fresh-install gpu-check
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (installs into $(VENV) first if needed)"
@@ -20,6 +20,7 @@ help:
 	@echo "make doctor     check Python, torch, devices and the offline datasets"
 	@echo "make lint       ruff over the package, tests and notebook sources"
 	@echo "make fresh-install  install from the git URL into a new venv, as Colab does; run doctor and lecture 00"
+	@echo "make gpu-check  on a CUDA machine: fresh venv, doctor, every lecture on CUDA (two seeds), GPU benchmarks (< 8 min)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
@@ -39,11 +40,11 @@ lab: $(STAMP)
 PYTEST := COURSE_PROGRESS=0 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadscope
 
 test: $(STAMP)
-	$(PYTEST) tests --cov=course_utils --cov-report=term-missing:skip-covered --cov-fail-under=90
+	$(PYTEST) tests --cov=course_utils --cov=course_tools --cov-report=term-missing:skip-covered --cov-fail-under=90
 	$(PYTEST) notebooks --nbval-lax --nbval-current-env
 
 unit: $(STAMP)
-	$(PYTEST) tests --cov=course_utils --cov-report=term-missing:skip-covered
+	$(PYTEST) tests --cov=course_utils --cov=course_tools --cov-report=term-missing:skip-covered
 
 notebooks: $(STAMP)
 	$(BIN)/course run
@@ -57,12 +58,16 @@ fresh-install:
 doctor: $(STAMP)
 	$(BIN)/course doctor
 
+# Needs an NVIDIA GPU (exits 2 at once without one); makes its own venv, so no $(STAMP).
+gpu-check:
+	PYTHON=$(PYTHON) bash benchmarks/gpu_check.sh
+
 lint: $(STAMP)
-	$(BIN)/ruff check course_utils tests notebooks
-	$(BIN)/ruff format --check course_utils tests
+	$(BIN)/ruff check course_utils course_tools tests notebooks benchmarks
+	$(BIN)/ruff format --check course_utils course_tools tests
 
 format: $(STAMP)
-	$(BIN)/ruff format course_utils tests
+	$(BIN)/ruff format course_utils course_tools tests
 
 clean:
 	rm -rf $(VENV) release slides/build .pytest_cache .ruff_cache .coverage htmlcov

@@ -26,18 +26,16 @@ import platform
 import re
 import statistics
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_utils.pipeline import build  # noqa: E402
-from course_utils.project import find_notebooks  # noqa: E402
+from course_tools.config import budgets, find_notebooks  # noqa: E402
+from course_tools.executor import execute  # noqa: E402
+from course_tools.notebooks import build  # noqa: E402
 
-# Wall-clock budgets on a 2-core CPU, from the syllabus (seconds).
-BUDGETS = {"00": 20, "01": 20, "02": 40, "03": 30, "04": 60, "05": 60, "06": 60, "07": 90}
 TRAINING = re.compile(r"\bfit\(|\btrain_\w*\(|\.backward\(|\.step\(")
 FIELDS = (
     "notebook",
@@ -57,40 +55,22 @@ FIELDS = (
 )
 
 
-def _seconds(cell) -> float:
-    timing = cell.metadata.get("execution", {})
-    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-    if not start or not end:
-        return 0.0
-    parse = datetime.fromisoformat
-    return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
-
-
 def run_once(source: Path) -> dict:
-    """Execute one notebook in a fresh kernel, with per-cell timings."""
-    import nbclient
-
+    """Execute one notebook in a fresh kernel with the course's executor; per-cell timings."""
     notebook = build(source)
-    env = {**os.environ, "COURSE_PROGRESS": "0"}
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=900,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(source.parent)}},
-        record_timing=True,
-    )
-    start = time.perf_counter()
-    ok = True
-    try:
-        client.execute(env=env)
-    except nbclient.exceptions.CellExecutionError:
-        ok = False
-    wall = time.perf_counter() - start
+    execution = execute(notebook, source.parent, timeout=900)
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    cells = sum(_seconds(c) for c in code)
-    startup = wall - cells + sum(_seconds(c) for c in code[:2])  # kernel start + setup + imports
-    training = sum(_seconds(c) for c in code if TRAINING.search(c.source))
-    return {"wall": wall, "startup": startup, "training": training, "ok": ok}
+    seconds = {result.index: result.seconds for result in execution.cells}
+    setup = sum(seconds[i] for i, c in enumerate(notebook.cells) if c in code[:2])
+    training = sum(
+        seconds[i] for i, c in enumerate(notebook.cells) if c in code and TRAINING.search(c.source)
+    )
+    return {
+        "wall": execution.seconds,
+        "startup": execution.startup_seconds + setup,  # kernel start + setup + imports
+        "training": training,
+        "ok": execution.ok,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from course_utils import get_device
 
     sources = find_notebooks(args.notebooks, root=ROOT)
+    limits = budgets(ROOT)
     results: dict[str, list[dict]] = {s.stem: [] for s in sources}
     for run in range(args.runs):  # interleaved: every notebook once, then again
         for source in sources:
@@ -125,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
     for stem, runs in results.items():
         walls = [r["wall"] for r in runs]
-        budget = BUDGETS.get(stem[:2])
+        budget = limits.get(stem[:2])
         median = statistics.median(walls)
         rows.append(
             {
@@ -136,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 "max_s": f"{max(walls):.1f}",
                 "startup_imports_s": f"{statistics.median(r['startup'] for r in runs):.1f}",
                 "training_s": f"{statistics.median(r['training'] for r in runs):.1f}",
-                "budget_s": budget or "",
+                "budget_s": f"{budget:g}" if budget else "",
                 "within_budget": "yes" if budget and median <= budget else "no",
                 "asserts_passed": "yes" if all(r["ok"] for r in runs) else "no",
                 "device": str(get_device()),

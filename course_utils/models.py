@@ -31,8 +31,15 @@ class SmallCNN(nn.Module):
     channels : (int, int), default (16, 32)
         Feature maps in the first and second convolution stage.
     n_classes : int, default 10
+        Number of class scores the network outputs.
     dropout : float, default 0.1
         Dropout before the last layer.
+
+    Examples
+    --------
+    >>> model = SmallCNN()
+    >>> model(torch.zeros(4, 1, 28, 28)).shape
+    torch.Size([4, 10])
     """
 
     def __init__(
@@ -58,7 +65,23 @@ class SmallCNN(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Class scores (logits) of shape ``(N, n_classes)`` for images of shape ``(N, 1, 28, 28)``."""
+        """Class scores (logits) of shape ``(N, n_classes)`` for images of shape ``(N, 1, 28, 28)``.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, 1, 28, 28)
+            A batch of grey images.
+
+        Returns
+        -------
+        Tensor of shape (N, n_classes)
+
+        Examples
+        --------
+        >>> logits = SmallCNN().eval()(torch.zeros(2, 1, 28, 28))
+        >>> logits.argmax(dim=1).shape
+        torch.Size([2])
+        """
         return self.classifier(self.features(x))
 
 
@@ -71,6 +94,27 @@ def random_shift(
     a digit moved by two pixels is still the same digit. Every image gets its own
     shift, drawn uniformly from ``-max_shift`` to ``max_shift`` in each direction
     (from ``generator`` when given, which lives on the CPU).
+
+    Parameters
+    ----------
+    images : Tensor of shape (N, C, H, W)
+        A batch of images, on any device.
+    max_shift : int, default 2
+        The largest shift in pixels; 0 returns ``images`` unchanged.
+    generator : torch.Generator, optional
+        A CPU generator, for reproducible shifts.
+
+    Returns
+    -------
+    Tensor of shape (N, C, H, W)
+        The shifted images, on the device of ``images``.
+
+    Examples
+    --------
+    >>> images = torch.rand(8, 1, 28, 28)
+    >>> random_shift(images, max_shift=2).shape
+    torch.Size([8, 1, 28, 28])
+    >>> train_loader, test_loader = load_mnist5k().loaders(transform=random_shift)  # doctest: +SKIP
     """
     if max_shift == 0:
         return images

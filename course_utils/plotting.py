@@ -19,7 +19,14 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from .errors import CourseError, ShapeError
+from ._validation import as_int
+from .errors import (
+    ArgumentTypeError,
+    CourseError,
+    InvalidArgumentError,
+    MissingRecordError,
+    ShapeError,
+)
 
 __all__ = [
     "PALETTE",
@@ -117,9 +124,27 @@ def plot_loss_surface(
     labels : (str, str)
         Axis labels of the two parameters.
     title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    InvalidArgumentError
+        When ``kind`` is unknown, or ``ax`` is not a 3-D axes for ``kind="surface"``.
+    ShapeError
+        When a path does not have shape (steps, 2).
+
+    Examples
+    --------
+    >>> def loss_of(w, b):
+    ...     return (w - 1) ** 2 + 3 * (b + 0.5) ** 2
+    >>> path = [(2.5, 1.5), (1.8, 0.3), (1.3, -0.3), (1.1, -0.45)]
+    >>> plot_loss_surface(loss_of, (-2, 3), (-2, 2), paths={"SGD": path})  # doctest: +SKIP
     """
     if kind not in {"contour", "surface"}:
-        raise CourseError(f"kind must be 'contour' or 'surface', got {kind!r}")
+        raise InvalidArgumentError(f"kind must be 'contour' or 'surface', got {kind!r}")
     w = np.linspace(*w_range, resolution)
     b = np.linspace(*b_range, resolution)
     W, B = np.meshgrid(w, b)
@@ -129,7 +154,9 @@ def plot_loss_surface(
     if kind == "surface":
         ax = _new_axes(ax, projection="3d")
         if getattr(ax, "name", "") != "3d":
-            raise CourseError("kind='surface' needs a 3-D axes: fig.add_subplot(projection='3d')")
+            raise InvalidArgumentError(
+                "kind='surface' needs a 3-D axes: fig.add_subplot(projection='3d')"
+            )
         ax.plot_surface(W, B, Z, cmap=SURFACE_CMAP, alpha=0.85, linewidth=0, antialiased=True)
         for color, (label, path) in zip(_cycle(), path_arrays.items()):
             z = _evaluate_grid(loss_of, path[:, :1], path[:, 1:]).ravel()
@@ -212,6 +239,32 @@ def plot_decision_boundary(
         are class scores ``(M, C)`` or one logit per point.
     X : array of shape (n, 2)
     y : array of shape (n,) with integer class labels
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    resolution : int, default 200
+        Grid points per axis.
+    padding : float, default 0.5
+        Margin around the data, in feature units.
+    class_names : sequence of str, optional
+        Legend labels; by default ``"class 0"``, ``"class 1"``, ...
+    feature_names : (str, str)
+        Axis labels.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ShapeError
+        When ``X`` does not have shape (n, 2) or ``y`` has another length.
+
+    Examples
+    --------
+    >>> split = make_moons()                                    # doctest: +SKIP
+    >>> plot_decision_boundary(model, split.X_test, split.y_test,
+    ...                        class_names=split.class_names)   # doctest: +SKIP
     """
     X, y = _to_numpy(X).astype(float), _to_numpy(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -251,12 +304,43 @@ def plot_curves(
     ylabel: str = "loss",
     title: str | None = None,
     logy: bool = False,
+    start: int = 1,
 ) -> Axes:
-    """Several named curves on one axes, e.g. the loss for several learning rates."""
+    """Several named curves on one axes, e.g. the loss for several learning rates.
+
+    Parameters
+    ----------
+    curves : dict of str to sequence of float
+        One curve per label; point ``i`` is drawn at x = ``start + i``.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    xlabel, ylabel : str, default "epoch" and "loss"
+    title : str, optional
+        Default: ``"<ylabel> per <xlabel>"``.
+    logy : bool, default False
+        Use a logarithmic y axis.
+    start : int, default 1
+        The x of each curve's first point: 1 for epochs, 0 for steps counted from zero.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ArgumentTypeError
+        When ``start`` is not an integer.
+
+    Examples
+    --------
+    >>> losses = {"lr=0.1": [0.9, 0.5, 0.3], "lr=0.01": [0.9, 0.8, 0.7]}
+    >>> plot_curves(losses, logy=True)                          # doctest: +SKIP
+    """
+    start = as_int(start, "start")
     ax = _new_axes(ax)
     for color, (label, values) in zip(_palette_cycle(), curves.items()):
         values = _to_numpy(values).astype(float).reshape(-1)
-        ax.plot(np.arange(1, len(values) + 1), values, color=color, label=str(label))
+        ax.plot(np.arange(start, start + len(values)), values, color=color, label=str(label))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -278,6 +362,32 @@ def plot_history(history, keys: Sequence[str] | None = None, ax: Axes | None = N
     With no ``ax`` and no ``keys`` it draws the losses and, when recorded,
     the accuracies side by side and returns the ``Figure``; otherwise it draws
     ``keys`` (default: the losses) on one ``Axes`` and returns it.
+
+    Parameters
+    ----------
+    history : History or dict of str to list of float
+        What :func:`~course_utils.fit` returned, or its ``records``.
+    keys : sequence of str, optional
+        The records to draw, e.g. ``["accuracy", "val_accuracy"]``.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib Axes or Figure
+
+    Raises
+    ------
+    CourseError
+        When the history is empty.
+    InvalidArgumentError
+        When one of ``keys`` was not recorded.
+
+    Examples
+    --------
+    >>> history = fit(model, train_loader, loss_fn, optimizer, epochs=10)  # doctest: +SKIP
+    >>> plot_history(history)                                   # doctest: +SKIP
+    >>> plot_history(history, keys=["val_accuracy"])            # doctest: +SKIP
     """
     records = getattr(history, "records", history)
     if not records:
@@ -294,7 +404,7 @@ def plot_history(history, keys: Sequence[str] | None = None, ax: Axes | None = N
     keys = list(keys) if keys is not None else [k for k in ("loss", "val_loss") if k in records]
     missing = [k for k in keys if k not in records]
     if missing:
-        raise CourseError(f"no record {missing[0]!r}; this history has {', '.join(records)}")
+        raise MissingRecordError(f"no record {missing[0]!r}; this history has {', '.join(records)}")
     return _draw_history(records, keys, _new_axes(ax))
 
 
@@ -335,6 +445,23 @@ def show_images(
         One label per image, written above the grid row by row (small grids only).
     cmap : str, default "gray_r"
         For one-channel images (dark ink on white paper).
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ShapeError
+        When ``batch`` is empty, flat images are not square, or there are not 1 or 3 channels.
+
+    Examples
+    --------
+    >>> split = load_mnist5k()                                  # doctest: +SKIP
+    >>> show_images(split.X_train[:32], labels=split.y_train[:32].tolist())  # doctest: +SKIP
     """
     from torchvision.utils import make_grid
 
@@ -372,8 +499,11 @@ def show_images(
 # --------------------------------------------------------------------------- computational graphs
 def _graph_of(output: torch.Tensor, names: Mapping[str, torch.Tensor]) -> tuple[dict, list]:
     """Nodes (id -> (label, depth)) and edges (from input towards output) of autograd's graph."""
-    if not isinstance(output, torch.Tensor) or output.grad_fn is None:
-        raise CourseError("plot_autograd_graph needs a tensor computed from tensors with requires_grad=True")
+    message = "plot_autograd_graph needs a tensor computed from tensors with requires_grad=True"
+    if not isinstance(output, torch.Tensor):
+        raise ArgumentTypeError(message)
+    if output.grad_fn is None:
+        raise InvalidArgumentError(message)
     leaf_names = {id(t): n for n, t in names.items()}
     nodes: dict[int, tuple[str, int]] = {}
     edges: list[tuple[int, int]] = []
@@ -422,6 +552,26 @@ def plot_autograd_graph(
         A result computed from tensors with ``requires_grad=True``.
     names : dict of str to Tensor, optional
         Names for the leaf tensors, e.g. ``{"x": x, "w": w}``.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    ArgumentTypeError
+        When ``output`` is not a tensor.
+    InvalidArgumentError
+        When ``output`` was not computed from tensors with ``requires_grad=True``.
+
+    Examples
+    --------
+    >>> w = torch.tensor(2.0, requires_grad=True)
+    >>> x, b = torch.tensor(3.0), torch.tensor(1.0, requires_grad=True)
+    >>> plot_autograd_graph(w * x + b, names={"w": w, "x": x, "b": b})  # doctest: +SKIP
     """
     nodes, edges = _graph_of(output, names or {})
     depth_max = max(d for _, d in nodes.values())

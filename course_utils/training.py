@@ -11,7 +11,6 @@ first batch that turns the usual shape and device mistakes into one readable lin
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,7 +20,15 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .errors import CourseError, ShapeError
+from ._validation import as_int, as_number
+from .errors import (
+    ArgumentTypeError,
+    CourseError,
+    InvalidArgumentError,
+    MissingRecordError,
+    ShapeError,
+)
+from .settings import progress_enabled
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
@@ -37,6 +44,31 @@ def accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
     means class 1). For sequences, the scores of targets shaped ``(N, T)`` may be
     ``(N, C, T)``, as ``nn.CrossEntropyLoss`` takes them, or ``(N, T, C)``, as a
     recurrent layer with ``batch_first=True`` returns them; every position counts.
+
+    Parameters
+    ----------
+    outputs : Tensor of shape (N, C), (N,), (N, 1), (N, C, T) or (N, T, C)
+        Class scores or logits, as the model returns them.
+    targets : Tensor of shape (N,) or (N, T)
+        Class indices (0 or 1 for one logit per sample).
+
+    Returns
+    -------
+    Tensor
+        A 0-dim float tensor between 0 and 1, on the device of ``outputs``.
+
+    Raises
+    ------
+    ShapeError
+        When 3-D scores fit neither ``(N, C, T)`` nor ``(N, T, C)`` for the targets.
+
+    Examples
+    --------
+    >>> scores = torch.tensor([[2.0, 0.1], [0.3, 0.9], [1.5, -1.0]])
+    >>> accuracy(scores, torch.tensor([0, 0, 0]))
+    tensor(0.6667)
+    >>> accuracy(torch.tensor([1.2, -0.3]), torch.tensor([1, 1]))  # one logit per sample
+    tensor(0.5000)
     """
     if outputs.ndim >= 3:
         if outputs.shape[:1] + outputs.shape[2:] == targets.shape:
@@ -62,7 +94,12 @@ _BUILTIN_METRICS: dict[str, Metric] = {"accuracy": accuracy}
 class History:
     """Per-epoch records of a training run: ``history["loss"]``, ``history["val_accuracy"]``, ...
 
-    Attributes
+    :func:`fit` returns one; you rarely make it yourself. Each parameter is kept
+    as an attribute of the same name. ``len(history)`` is the number of epochs
+    recorded, and ``history[name]`` raises :class:`MissingRecordError` for a name
+    that was not recorded.
+
+    Parameters
     ----------
     records : dict of str to list of float
         ``"loss"`` and each metric on the training batches (averaged over the
@@ -70,20 +107,47 @@ class History:
         validation loader after each epoch.
     seconds : float
         Wall-clock time of the whole run.
+
+    Examples
+    --------
+    >>> history = fit(model, train_loader, loss_fn, optimizer, epochs=10)  # doctest: +SKIP
+    >>> history = History({"loss": [0.9, 0.4], "val_loss": [1.0, 0.6]})
+    >>> len(history), history["val_loss"]
+    (2, [1.0, 0.6])
     """
 
     records: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
 
     def append(self, logs: Mapping[str, float]) -> None:
+        """Record one epoch's values, adding any name not seen before.
+
+        Parameters
+        ----------
+        logs : mapping of str to float
+            This epoch's values, e.g. ``{"loss": 0.42, "accuracy": 0.88}``;
+            0-dim tensors are converted with ``float``.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> history = History()
+        >>> history.append({"loss": 0.9, "accuracy": 0.6})
+        >>> history["accuracy"]
+        [0.6]
+        """
         for key, value in logs.items():
             self.records.setdefault(key, []).append(float(value))
 
     def __getitem__(self, key: str) -> list[float]:
+        """The values of ``key``, one per epoch; :class:`MissingRecordError` if not recorded."""
         try:
             return self.records[key]
         except KeyError:
-            raise KeyError(f"no record {key!r}; this history has {', '.join(self.records) or 'none'}") from None
+            raise MissingRecordError(f"no record {key!r}; this history has {', '.join(self.records) or 'none'}") from None
 
     def __contains__(self, key: object) -> bool:
         return key in self.records
@@ -97,14 +161,62 @@ class History:
         return list(range(1, len(self) + 1))
 
     def last(self, key: str) -> float:
-        """The value of ``key`` after the final epoch."""
+        """The value of ``key`` after the final epoch.
+
+        Parameters
+        ----------
+        key : str
+            A recorded name, e.g. ``"loss"`` or ``"val_accuracy"``.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        MissingRecordError
+            When ``key`` was not recorded, or has no values yet.
+
+        Examples
+        --------
+        >>> history = History({"loss": [0.9, 0.4, 0.3]})
+        >>> history.last("loss")
+        0.3
+        """
         values = self[key]
         if not values:
-            raise KeyError(f"{key!r} has no values yet")
+            raise MissingRecordError(f"{key!r} has no values yet")
         return values[-1]
 
     def plot(self, keys: Sequence[str] | None = None, ax=None):
-        """Learning curves; see :func:`course_utils.plotting.plot_history`."""
+        """Learning curves; see :func:`course_utils.plotting.plot_history`.
+
+        Parameters
+        ----------
+        keys : sequence of str, optional
+            The records to draw on one axes; by default the losses and, when
+            recorded, the accuracies side by side.
+        ax : matplotlib Axes, optional
+            Where to draw; by default a new figure.
+
+        Returns
+        -------
+        matplotlib Axes or Figure
+            The ``Figure`` when it drew several axes, else the ``Axes``.
+
+        Raises
+        ------
+        CourseError
+            When the history is empty.
+        InvalidArgumentError
+            When one of ``keys`` was not recorded.
+
+        Examples
+        --------
+        >>> history = fit(model, train_loader, loss_fn, optimizer, epochs=10)  # doctest: +SKIP
+        >>> history.plot()                                                      # doctest: +SKIP
+        >>> history.plot(keys=["accuracy", "val_accuracy"])                     # doctest: +SKIP
+        """
         from .plotting import plot_history
 
         return plot_history(self, keys=keys, ax=ax)
@@ -130,12 +242,12 @@ def _resolve_metrics(metrics: Mapping[str, Metric] | Sequence[str | Metric] | No
     for name, metric in items:
         if isinstance(metric, str):
             if metric not in _BUILTIN_METRICS:
-                raise CourseError(
+                raise InvalidArgumentError(
                     f"unknown metric {metric!r}; use one of {', '.join(_BUILTIN_METRICS)} or pass a function"
                 )
             metric = _BUILTIN_METRICS[metric]
         if not callable(metric):
-            raise CourseError(f"metric {name!r} must be a function (outputs, targets) -> tensor")
+            raise ArgumentTypeError(f"metric {name!r} must be a function (outputs, targets) -> tensor")
         resolved[name] = metric
     return resolved
 
@@ -154,14 +266,14 @@ def _choose_device(model: nn.Module, device: torch.device | str | None) -> torch
         return model_device or torch.device("cpu")
     device = torch.device(device)
     if model_device is not None and model_device.type != device.type:
-        raise CourseError(
+        raise InvalidArgumentError(
             f"the model is on {model_device} but device={device}; move it first with model.to(device)"
         )
     return model_device or device
 
 
 def _progress_enabled(progress: bool) -> bool:
-    if not progress or os.environ.get("COURSE_PROGRESS", "").strip().lower() in {"0", "false", "no", "off"}:
+    if not progress or not progress_enabled():
         return False
     if "ipykernel" in sys.modules:
         return True
@@ -267,20 +379,37 @@ def fit(
     Returns
     -------
     History
+        The per-epoch records; see :class:`History`.
 
     Raises
     ------
+    ArgumentTypeError
+        When ``model`` is not an ``nn.Module``, ``epochs`` is not an integer,
+        ``grad_clip`` is not a number or a metric is not a function.
+    InvalidArgumentError
+        When ``epochs`` is below 1, ``grad_clip`` is not positive, a metric name
+        is unknown or ``device`` is not the model's device.
+    ShapeError
+        When the first batch's outputs and targets do not fit each other or ``loss_fn``.
     CourseError
         Before the first step, with one line saying what to fix: an empty
         loader, outputs and targets whose shapes cannot match, a model on
-        another device than ``device``.
+        another device than ``device``. During training, when the loss becomes
+        NaN or infinite. Each error above is a ``CourseError`` too.
+
+    Examples
+    --------
+    >>> train_loader, test_loader = make_moons().loaders(batch_size=32)  # doctest: +SKIP
+    >>> model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    >>> optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    >>> history = fit(model, train_loader, nn.CrossEntropyLoss(), optimizer, epochs=20,
+    ...               val_loader=test_loader, metrics=["accuracy"])  # doctest: +SKIP
     """
     if not isinstance(model, nn.Module):
-        raise CourseError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(epochs, int) or epochs < 1:
-        raise CourseError(f"epochs must be a positive int, got {epochs!r}")
-    if grad_clip is not None and not grad_clip > 0:
-        raise CourseError(f"grad_clip must be a positive number, got {grad_clip!r}")
+        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    epochs = as_int(epochs, "epochs", minimum=1)
+    if grad_clip is not None:
+        grad_clip = as_number(grad_clip, "grad_clip", minimum=0, strict_minimum=True)
     _check_not_empty(train_loader, "train_loader")
     if val_loader is not None:
         _check_not_empty(val_loader, "val_loader")
@@ -387,11 +516,42 @@ def evaluate(
 ) -> dict[str, float]:
     """Measure a model on every batch of ``loader``, in ``eval()`` mode and without gradients.
 
+    Parameters
+    ----------
+    model : nn.Module
+        The model to measure; batches are moved to its device.
+    loader : iterable of (inputs, targets)
+        A ``DataLoader`` or an :class:`~course_utils.data.InMemoryLoader`.
+    loss_fn : callable, optional
+        ``loss_fn(outputs, targets)`` returning the mean loss of a batch.
+    metrics : list of str or callables, or dict of name to callable, default ("accuracy",)
+        As in :func:`fit`; ``None`` measures no metric.
+    device : torch.device or str, optional
+        Defaults to the model's device; if given, it must match it.
+
     Returns
     -------
     dict of str to float
         ``"loss"`` (when ``loss_fn`` is given) and each metric, averaged over
         all samples. The model's train/eval mode is restored afterwards.
+
+    Raises
+    ------
+    ArgumentTypeError
+        When a metric is not a function.
+    InvalidArgumentError
+        When a metric name is unknown or ``device`` is not the model's device.
+    ShapeError
+        When the first batch's outputs and targets do not fit ``loss_fn``.
+    CourseError
+        When ``loader`` yields no batches or the model fails on the first batch.
+
+    Examples
+    --------
+    >>> evaluate(model, test_loader, nn.CrossEntropyLoss())  # doctest: +SKIP
+    {'loss': 0.213, 'accuracy': 0.94}
+    >>> evaluate(model, test_loader)["accuracy"]              # doctest: +SKIP
+    0.94
     """
     _check_not_empty(loader, "loader")
     metric_fns = _resolve_metrics(metrics)

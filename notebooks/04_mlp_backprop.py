@@ -53,6 +53,7 @@ from torch import nn
 
 from course_utils import (
     PALETTE,
+    accuracy,
     evaluate,
     fit,
     get_device,
@@ -90,12 +91,6 @@ X_xor_test, y_xor_test = xor.X_test.to(device), xor.y_test.to(device)
 print(xor)
 
 
-def binary_accuracy(model, X, y):
-    """Fraction of points whose logit has the right sign (class 1 where the logit is positive)."""
-    with torch.no_grad():
-        return ((model(X).squeeze(1) > 0).long() == y).float().mean().item()
-
-
 # %%
 def train_binary(model, X, y, n_steps=500, learning_rate=0.5):
     """Full-batch gradient descent on the binary cross-entropy; returns the training accuracy."""
@@ -105,7 +100,8 @@ def train_binary(model, X, y, n_steps=500, learning_rate=0.5):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return binary_accuracy(model, X, y)
+    with torch.no_grad():
+        return accuracy(model(X), y).item()  # one logit per point: class 1 where it is positive
 
 
 linear_unit = nn.Linear(2, 1).to(device)
@@ -163,7 +159,8 @@ def predict_with_product(points):
 # %%
 hidden_net = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)).to(device)
 hidden_accuracy = train_binary(hidden_net, X_xor, y_xor)
-hidden_test_accuracy = binary_accuracy(hidden_net, X_xor_test, y_xor_test)
+with torch.no_grad():
+    hidden_test_accuracy = accuracy(hidden_net(X_xor_test), y_xor_test).item()
 print(f"MLP with 8 hidden units: training accuracy {hidden_accuracy:.0%}, "
       f"test accuracy {hidden_test_accuracy:.0%}")
 assert hidden_accuracy == 1.0 and hidden_test_accuracy == 1.0, "a hidden layer should solve XOR"

@@ -49,6 +49,8 @@ from torch import nn
 
 from course_utils import (
     PALETTE,
+    InMemoryLoader,
+    evaluate,
     fit,
     get_device,
     load_mnist5k,
@@ -525,16 +527,14 @@ assert 1 - cnn_accuracy < (1 - mlp_accuracy) / 2, "and makes less than half the 
 # the architecture from the augmentation we also train the CNN **without** shifts.
 
 # %%
-def accuracy_on(model: nn.Module, images: torch.Tensor, inputs=lambda images: images) -> float:
-    model.eval()
-    with torch.no_grad():
-        predicted = model(inputs(images.to(device))).argmax(dim=1).cpu()
-    return (predicted == mnist.y_test).float().mean().item()
-
-
 def accuracy_when_moved(model, distance, inputs=lambda images: images) -> float:
+    """Test accuracy with every test digit moved `distance` pixels, averaged over four directions."""
     moves = [(distance, 0), (-distance, 0), (0, distance), (0, -distance)]
-    return np.mean([accuracy_on(model, shift(mnist.X_test, *move), inputs) for move in moves])
+    scores = []
+    for move in moves:
+        moved = InMemoryLoader(inputs(shift(mnist.X_test, *move)), mnist.y_test, 1000, device=device)
+        scores.append(evaluate(model, moved)["accuracy"])
+    return float(np.mean(scores))
 
 
 cnn_unaugmented, _ = train_cnn(augment_batches=False)

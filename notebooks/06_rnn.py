@@ -51,11 +51,13 @@ from course_utils import (
     PALETTE,
     InMemoryLoader,
     Split,
+    accuracy,
     evaluate,
     fit,
     get_device,
     load_char_corpus,
     make_periodic_signal,
+    plot_curves,
     seed_everything,
     sliding_windows,
 )
@@ -305,14 +307,8 @@ def gradient_through_time(layer, x):
     return sizes / sizes[0]
 
 
-def plot_gradient_curves(curves, title):
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    for i, (name, curve) in enumerate(curves.items()):
-        style = "--" if name.endswith(" 0") or "default" in name else "-"  # dashed: the defaults
-        ax.semilogy(curve, style, color=PALETTE[i], label=name)
-    ax.set(xlabel="steps back in time $k$", ylabel=r"$\|\partial L / \partial x_{T-k}\|$, relative",
-           title=title)
-    ax.legend(fontsize="small")
+GRADIENT_AXES = {"xlabel": "steps back in time $k$", "start": 0, "logy": True,
+                 "ylabel": r"$\|\partial L / \partial x_{T-k}\|$, relative"}
 
 # %% slideshow={"slide_type": "subslide"}
 def rnn_with_scale(scale):
@@ -325,7 +321,7 @@ def rnn_with_scale(scale):
 rnn_curves = {f"$W_{{hh}}$ scale {s}": gradient_through_time(rnn_with_scale(s), x_long)
               for s in (0.5, 1.0, 2.0)}
 rnn_curves["PyTorch's default init"] = gradient_through_time(nn.RNN(8, 64, batch_first=True), x_long)
-plot_gradient_curves(rnn_curves, "Plain RNN: the gradient from step 100 back to earlier inputs")
+plot_curves(rnn_curves, title="Plain RNN: the gradient from step 100 back to earlier inputs", **GRADIENT_AXES)
 at_50 = {name: curve[50].item() for name, curve in rnn_curves.items()}
 print("50 steps back:", ", ".join(f"{name}: {value:.1e}" for name, value in at_50.items()))
 
@@ -439,7 +435,7 @@ gated_curves = {
 }
 
 # %% slideshow={"slide_type": "subslide"}
-plot_gradient_curves(gated_curves, "Gates that start open carry the gradient far back")
+plot_curves(gated_curves, title="Gates that start open carry the gradient far back", **GRADIENT_AXES)
 gated_50 = {name: curve[50].item() for name, curve in gated_curves.items()}
 print("50 steps back:", ", ".join(f"{name}: {value:.1e}" for name, value in gated_50.items()))
 assert gated_50["LSTM, forget bias 2"] > 1e-2, "an open forget gate should keep the gradient alive"
@@ -539,10 +535,6 @@ def next_char_loss(logits, targets):
     """Mean cross-entropy over every position of every window."""
     return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
 
-
-def next_char_accuracy(logits, targets):
-    return (logits.argmax(dim=-1) == targets).float().mean()
-
 # %% slideshow={"slide_type": "subslide"}
 seed_everything(0)
 char_model = CharLSTM(corpus.vocab_size).to(device)
@@ -567,7 +559,7 @@ val_windows = (len(val_ids) - 1) // 256
 X_val = val_ids[: val_windows * 256].view(val_windows, 256)
 Y_val = val_ids[1 : val_windows * 256 + 1].view(val_windows, 256)
 val_loader = InMemoryLoader(X_val, Y_val, batch_size=128, device=device)
-val = evaluate(char_model, val_loader, next_char_loss, {"accuracy": next_char_accuracy})
+val = evaluate(char_model, val_loader, next_char_loss, {"accuracy": accuracy})  # (N, T, C) scores
 print(f"validation: {val['loss']:.3f} nats/char = {val['loss'] / baseline:.2f} × the unigram "
       f"baseline; next character right {val['accuracy']:.0%} of the time")
 assert val["loss"] <= 0.55 * baseline, f"expected ≤ {0.55 * baseline:.3f}, got {val['loss']:.3f}"

@@ -2,12 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import not_written
 
 from course_utils.checks import lecture04 as check
-
-
-def _not_written(*args):
-    raise NotImplementedError
 
 
 # --------------------------------------------------------------------------- relu_derivative
@@ -31,7 +28,7 @@ def test_relu_derivative_accepts_a_boolean_array():
         (lambda z: (z < 0).astype(float), "negative z"),
         (lambda z: (z >= 0).astype(float), "z = 0"),
         (lambda z: float((z > 0).mean()), "shape"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_relu_derivative_rejects_typical_mistakes(wrong, message):
@@ -84,7 +81,7 @@ def test_softmax_accepts_a_correct_answer(capsys):
         (column_softmax, "each column"),
         (lambda Z: softmax(Z).sum(axis=1), "keepdims"),
         (lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "softmax on small logits is wrong"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_softmax_rejects_typical_mistakes(wrong, message):
@@ -132,7 +129,7 @@ def test_cross_entropy_accepts_a_correct_answer(capsys):
         (lambda Z, y: -log_softmax(Z).mean(), "true class"),
         (log_of_softmax_cross_entropy, "log-sum-exp"),
         (lambda Z, y: -log_softmax(Z)[np.arange(len(y)), 0].mean(), "returned"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_cross_entropy_rejects_typical_mistakes(wrong, message):
@@ -207,4 +204,4 @@ def test_two_layer_backward_rejects_a_wrong_return_value_and_an_unwritten_functi
     with pytest.raises(AssertionError, match="four arrays"):
         check.two_layer_backward(lambda *args: make_backward()(*args)[:3])
     with pytest.raises(AssertionError, match="not written yet"):
-        check.two_layer_backward(_not_written)
+        check.two_layer_backward(not_written)

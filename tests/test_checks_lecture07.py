@@ -3,13 +3,10 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import not_written
 
 from course_utils.checks import lecture07 as check
 from course_utils.metrics import modes_covered
-
-
-def _not_written(*args):
-    raise NotImplementedError
 
 
 # --------------------------------------------------------------------------- discriminator_loss
@@ -54,7 +51,7 @@ def test_discriminator_loss_accepts_correct_answers(solution, capsys):
         (lambda r, f: discriminator_loss(r.detach(), f.detach()), "does not depend on the logits"),
         (lambda r, f: torch.stack([F.softplus(-r).mean(), F.softplus(f).mean()]), "shape"),
         (lambda r, f: r.mean() - f.mean(), "discriminator_loss on 16 real and 16 fake"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_discriminator_loss_rejects_typical_mistakes(wrong, message):
@@ -90,7 +87,7 @@ def test_generator_loss_accepts_correct_answers(solution, capsys):
         (lambda f: F.softplus(-f), "average over the batch"),
         (lambda f: generator_loss(f).detach().item(), "should return a tensor"),
         (lambda f: f.mean(), "generator_loss on 16 logits"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_generator_loss_rejects_typical_mistakes(wrong, message):
@@ -138,7 +135,7 @@ def _nearest_centre(samples, centres, radius, min_fraction):
         (lambda s, c, r, m: (torch.cdist(s, c) <= r).float().mean(0), "whole number"),
         (lambda s, c, r, m: 2.5, "whole number"),
         (lambda s, c, r, m: True, "whole number"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_count_modes_rejects_typical_mistakes(wrong, message):
@@ -211,7 +208,7 @@ def _returns_loss_after_the_step(generator, discriminator, optimizer, z):
         (_fresh_noise, "use the z you are given"),
         (_returns_loss_after_the_step, "before the update"),
         (lambda g, d, o, z: [generator_step(g, d, o, z)], "as a number"),
-        (_not_written, "not written yet"),
+        (not_written, "not written yet"),
     ],
 )
 def test_generator_step_rejects_typical_mistakes(wrong, message):

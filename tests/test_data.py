@@ -613,10 +613,14 @@ def test_in_memory_loader_rejects_mismatched_lengths():
         InMemoryLoader(torch.zeros(5, 2), torch.zeros(4))
 
 
-@pytest.mark.parametrize("batch_size", [0, -1, 2.5, "8"])
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, "8", True])
 def test_in_memory_loader_rejects_bad_batch_size(batch_size):
-    with pytest.raises(CourseError, match="batch_size must be a positive int"):
+    with pytest.raises(CourseError, match="batch_size must be a"):
         InMemoryLoader(*_toy(4), batch_size=batch_size)
+
+
+def test_in_memory_loader_takes_numpy_integers():
+    assert InMemoryLoader(*_toy(4), batch_size=np.int64(2)).batch_size == 2
 
 
 def test_in_memory_loader_repr():

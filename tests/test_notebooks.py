@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.pipeline import differences
-from course_utils.project import badge_markdown, find_notebooks, install_spec, repository_url
+from course_tools.config import badge_markdown, find_notebooks, install_spec, repository_url
+from course_tools.notebooks import differences
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = find_notebooks(root=ROOT)
@@ -116,3 +116,22 @@ def test_lecture_makes_a_deck_of_15_to_40_slides(source):
 def test_lecture_ends_with_a_summary(source):
     last = _notebook(source).cells[-1]
     assert last.cell_type == "markdown" and "summary" in last.source.lower()
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_lecture_imports_the_course_only_from_course_utils(source):
+    """The teaching API is all a notebook needs; the tooling is for instructors."""
+    import ast
+
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    modules = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    modules |= {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    course = {m for m in modules if m.split(".")[0].startswith("course")}
+    assert course and all(m.split(".")[0] == "course_utils" for m in course), sorted(course)

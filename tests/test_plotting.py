@@ -501,3 +501,10 @@ def test_plot_autograd_graph_rejects_outputs_without_a_graph(output):
 def test_plot_loss_surface_draws_a_flat_loss():
     ax = plot_loss_surface(lambda w, b: 0 * w + 1.0, (-1, 1), (-1, 1))
     assert ax.get_title() == "loss contours"
+
+
+def test_plot_curves_start_sets_the_first_x():
+    ax = plot_curves({"gradient": [1.0, 0.5, 0.25]}, start=0, logy=True)
+    assert list(ax.get_lines()[0].get_xdata()) == [0, 1, 2]
+    ax = plot_curves({"loss": [1.0, 0.5]})
+    assert list(ax.get_lines()[0].get_xdata()) == [1, 2]

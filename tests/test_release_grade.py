@@ -9,10 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import cli
-from course_utils.grading import _reason_from, checks_of, grade, grade_notebook, summary
-from course_utils.pipeline import build
-from course_utils.release import ReleaseError, release, solution_lines, strip_solutions
+from course_tools import cli
+from course_tools.grading import _reason_from, checks_of, grade, grade_notebook, summary
+from course_tools.notebooks import build
+from course_tools.release import ReleaseError, release, solution_lines, strip_solutions
 
 SOURCE = '''# %% [markdown]
 # # A small lecture
@@ -315,11 +315,11 @@ def test_summary_shows_totals_and_problems(graded):
 
 
 def test_grade_needs_student_folders(tmp_path, course):
-    from course_utils.errors import CourseError
+    from course_tools.errors import ToolError
 
-    with pytest.raises(CourseError, match="no student folders"):
+    with pytest.raises(ToolError, match="no student folders"):
         grade(tmp_path, [course], tmp_path / "g.csv")
-    with pytest.raises(CourseError, match="is not a folder"):
+    with pytest.raises(ToolError, match="is not a folder"):
         grade(tmp_path / "nope", [course], tmp_path / "g.csv")
 
 
@@ -363,7 +363,7 @@ LECTURES = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9
 
 @pytest.mark.parametrize("source", LECTURES, ids=lambda path: path.stem)
 def test_lecture_releases_without_solutions_and_otherwise_unchanged(source):
-    from course_utils.release import student_notebook
+    from course_tools.release import student_notebook
 
     instructor = build(source)
     student = student_notebook(instructor, source.name)

@@ -19,9 +19,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils import cli, slides
-from course_utils.errors import CourseError
-from course_utils.slides import (
+from course_tools import cli, slides
+from course_tools.errors import ToolError
+from course_tools.slides import (
     Assets,
     AssetsUnavailableError,
     asset_cache,
@@ -104,16 +104,16 @@ def test_config_holds_reveal_4_and_mathjax_3_versions():
 def test_config_rejects_reveal_5_and_bad_sizes(course):
     toml = course / "slides" / "slides.toml"
     toml.write_text('[assets]\n"reveal.js" = "5.0.0"\n')
-    with pytest.raises(CourseError, match="4.x"):
+    with pytest.raises(ToolError, match="4.x"):
         load_config(course)
     toml.write_text('[reveal]\nwidth = "wide"\n')
-    with pytest.raises(CourseError, match="width"):
+    with pytest.raises(ToolError, match="width"):
         load_config(course)
     toml.write_text('[reveal]\ntheme = "../white"\n')
-    with pytest.raises(CourseError, match="theme must be a name"):
+    with pytest.raises(ToolError, match="theme must be a name"):
         load_config(course)
     toml.write_text('[reveal]\nslide_number = "yes"\n')
-    with pytest.raises(CourseError, match="slide_number must be"):
+    with pytest.raises(ToolError, match="slide_number must be"):
         load_config(course)
 
 
@@ -266,7 +266,7 @@ def test_deck_has_slides_notes_math_and_its_assets_beside_it(course, assets):
 )
 def test_a_theme_that_needs_the_web_is_refused(course, assets, theme, problem):
     (course / "slides" / "slides.toml").write_text(f'[reveal]\ntheme = "{theme}"\n')
-    with pytest.raises(CourseError, match=f"{problem}; .* offline: .*white"):
+    with pytest.raises(ToolError, match=f"{problem}; .* offline: .*white"):
         build_deck(course / "notebooks" / "99_tiny.ipynb", course / "out", assets, load_config())
     assert not (course / "out").exists(), "nothing is written"
 
@@ -355,7 +355,7 @@ def test_without_npm_decks_fall_back_to_a_cdn_and_say_so(course, monkeypatch, tm
 
 def test_building_from_an_unexecuted_lecture_says_how_to_run_it(course):
     (course / "notebooks" / "99_tiny.ipynb").unlink()
-    with pytest.raises(CourseError, match="course run 99_tiny"):
+    with pytest.raises(ToolError, match="course run 99_tiny"):
         build_decks(["99"])
 
 

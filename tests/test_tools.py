@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from course_utils import cli
-from course_utils.errors import CourseError
-from course_utils.pipeline import build, differences, run_notebook
-from course_utils.project import (
+from course_tools import cli
+from course_tools.config import (
     badge_markdown,
+    budgets,
     colab_url,
     find_notebooks,
     install_spec,
     repo_root,
     repository_url,
 )
-from course_utils.stamping import stamp_text, stamp_tree
+from course_tools.errors import ToolError
+from course_tools.notebooks import build, differences, run_notebook
+from course_tools.stamping import stamp_text, stamp_tree
 
 DEMO = """# %% [markdown] slideshow={"slide_type": "slide"}
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/old-owner/old-repo/blob/main/notebooks/01_demo.ipynb)
@@ -59,8 +59,8 @@ def test_repo_root_finds_the_folder_with_pyproject_and_notebooks(course):
 
 
 def test_repo_root_outside_a_course_says_where_to_run(tmp_path, monkeypatch):
-    monkeypatch.setattr("course_utils.project.__file__", str(tmp_path / "pkg" / "project.py"))
-    with pytest.raises(CourseError, match="inside the course repository"):
+    monkeypatch.setattr("course_tools.config.__file__", str(tmp_path / "pkg" / "project.py"))
+    with pytest.raises(ToolError, match="inside the course repository"):
         repo_root(tmp_path)
 
 
@@ -77,13 +77,13 @@ def test_repository_url_drops_a_git_suffix(course):
 
 def test_repository_url_must_be_on_github(course):
     (course / "pyproject.toml").write_text('[project]\n[project.urls]\nRepository = "ftp://x/y"\n')
-    with pytest.raises(CourseError, match="https://github.com/OWNER/REPO"):
+    with pytest.raises(ToolError, match="https://github.com/OWNER/REPO"):
         repository_url(course)
 
 
 def test_repository_url_missing_says_what_to_add(course):
     (course / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    with pytest.raises(CourseError, match=r"\[project.urls\]"):
+    with pytest.raises(ToolError, match=r"\[project.urls\]"):
         repository_url(course)
 
 
@@ -108,7 +108,7 @@ def test_find_notebooks_by_number_name_or_path(course):
 
 
 def test_find_notebooks_unknown_name_lists_the_notebooks(course):
-    with pytest.raises(CourseError, match="01_demo"):
+    with pytest.raises(ToolError, match="01_demo"):
         find_notebooks(["99"], root=course)
 
 
@@ -251,14 +251,25 @@ def test_cli_needs_a_command(capsys):
 
 def test_console_script_is_declared():
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
-    assert 'course = "course_utils.cli:main"' in text
+    assert 'course = "course_tools.cli:main"' in text
 
 
-def test_teaching_api_does_not_import_the_tooling():
-    import subprocess
+# --------------------------------------------------------------------------- budgets
+def test_every_lecture_has_exactly_one_budget():
+    root = Path(__file__).resolve().parents[1]
+    numbers = [source.stem[:2] for source in find_notebooks(root=root)]
+    assert sorted(budgets(root)) == numbers
 
-    code = "import sys, course_utils; print(sorted(m for m in sys.modules if m.split('.')[0] in {'nbformat', 'nbclient', 'jupytext', 'nbval', 'pytest', 'course_utils.cli'}))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
+
+def test_budgets_are_read_from_pyproject(course):
+    (course / "pyproject.toml").write_text('[tool.course.budgets]\n"01" = 20\n"02" = 40.5\n')
+    assert budgets(course) == {"01": 20.0, "02": 40.5}
+
+
+@pytest.mark.parametrize(
+    "table", ['[project]\nname = "x"\n', '[tool.course.budgets]\n"01" = -3\n']
+)
+def test_budgets_missing_or_wrong_say_what_to_write(course, table):
+    (course / "pyproject.toml").write_text(table)
+    with pytest.raises(ToolError, match=r"\[tool.course.budgets\]"):
+        budgets(course)

@@ -3,6 +3,7 @@
 import sys
 import types
 
+import numpy as np
 import pytest
 import torch
 from matplotlib.axes import Axes
@@ -276,10 +277,23 @@ def test_fit_rejects_an_iterable_that_yields_nothing():
         fit_regression(loader=EmptyIterable())
 
 
-@pytest.mark.parametrize("epochs", [0, -2, 1.5])
-def test_fit_rejects_epochs_that_are_not_positive_ints(epochs):
-    with pytest.raises(CourseError, match="epochs must be a positive int"):
+@pytest.mark.parametrize("epochs", [0, -2])
+def test_fit_rejects_epochs_that_are_not_positive(epochs):
+    with pytest.raises(ValueError, match="epochs must be a positive integer") as info:
         fit_regression(epochs=epochs)
+    assert isinstance(info.value, CourseError)
+
+
+@pytest.mark.parametrize("epochs", [1.5, True, "3"])
+def test_fit_rejects_epochs_that_are_not_integers(epochs):
+    with pytest.raises(TypeError, match="epochs must be an integer") as info:
+        fit_regression(epochs=epochs)
+    assert isinstance(info.value, CourseError)
+
+
+def test_fit_takes_numpy_integers_for_epochs():
+    history = fit_regression(epochs=np.int64(2))
+    assert len(history) == 2
 
 
 def test_fit_rejects_a_model_that_is_not_a_module():
@@ -289,7 +303,7 @@ def test_fit_rejects_a_model_that_is_not_a_module():
 
 @pytest.mark.parametrize("grad_clip", [0, -1.0])
 def test_fit_rejects_a_grad_clip_that_is_not_positive(grad_clip):
-    with pytest.raises(CourseError, match="grad_clip must be a positive number"):
+    with pytest.raises(ValueError, match="grad_clip must be greater than 0"):
         fit_regression(grad_clip=grad_clip)
 
 

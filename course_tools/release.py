@@ -11,7 +11,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import CourseError
+from .config import EXERCISE_TAG
+from .errors import ToolError
 
 __all__ = ["BEGIN", "END", "ReleaseError", "release", "solution_lines", "strip_solutions"]
 
@@ -19,11 +20,9 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 CODE_PROMPT = ("# YOUR CODE HERE", "raise NotImplementedError")
 MARKDOWN_PROMPT = "*YOUR ANSWER HERE*"
-EXERCISE_TAG = "exercise"
-CHECK_TAG = "check"
 
 
-class ReleaseError(CourseError):
+class ReleaseError(ToolError):
     """The solution markers of a notebook are wrong; the message names the notebook, cell and line."""
 
 
@@ -114,7 +113,7 @@ def release(sources: list[Path], out: Path) -> list[Path]:
     """
     import nbformat
 
-    from .pipeline import build
+    from .notebooks import build
 
     prepared = [(source, student_notebook(build(source), source.name)) for source in sources]
     out.mkdir(parents=True, exist_ok=True)

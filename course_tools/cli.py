@@ -1,7 +1,8 @@
 """The ``course`` command: ``doctor``, ``run``, ``stamp``, ``release``, ``slides`` and ``grade``.
 
-Instructor and grader tooling. It imports its heavy dependencies (jupytext,
-nbclient, torch) only inside the subcommand that needs them.
+Importing this module loads neither torch nor matplotlib (a test keeps it so):
+each subcommand imports what it needs when it runs, so ``course --help`` answers
+at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import CourseError
+from course_utils.errors import CourseError
+
+from .errors import ToolError
 
 REQUIRED = ("torch", "torchvision", "numpy", "matplotlib", "sklearn", "tqdm", "mlxtend")
 OPTIONAL = ("jupytext", "nbclient", "nbval", "ipywidgets", "jupyterlab")
@@ -30,7 +33,7 @@ def _version(module: str) -> str | None:
 
 def _dataset_checks() -> list[tuple[str, bool, str]]:
     """Try each offline dataset; full MNIST is optional."""
-    from . import data
+    from course_utils import data
 
     checks = [
         ("iris", lambda: data.load_iris()),
@@ -70,7 +73,7 @@ def doctor(args: argparse.Namespace) -> int:
     if _version("torch"):
         import torch
 
-        from .device import available_devices, get_device
+        from course_utils.device import available_devices, get_device
 
         cuda = torch.version.cuda if torch.cuda.is_available() else None
         print(
@@ -106,8 +109,8 @@ def doctor(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Build each notebook from its .py source, execute it in place and print the wall time."""
-    from .pipeline import run_notebook
-    from .project import find_notebooks
+    from .config import find_notebooks
+    from .notebooks import run_notebook
 
     sources = find_notebooks(args.notebooks)
     results = []
@@ -145,7 +148,7 @@ def stamp(args: argparse.Namespace) -> int:
 
 def release_cmd(args: argparse.Namespace) -> int:
     """Write the student notebooks: solutions replaced, outputs cleared."""
-    from .project import find_notebooks, repo_root
+    from .config import find_notebooks, repo_root
     from .release import release
 
     out = Path(args.out) if args.out else repo_root() / "release"
@@ -157,8 +160,8 @@ def release_cmd(args: argparse.Namespace) -> int:
 
 def grade_cmd(args: argparse.Namespace) -> int:
     """Grade every student's notebooks; write grades.csv and print a summary."""
+    from .config import find_notebooks
     from .grading import grade, summary
-    from .project import find_notebooks
 
     rows = grade(
         Path(args.submissions),
@@ -262,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CourseError as exc:
+    except (ToolError, CourseError) as exc:
         print(f"course {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover

@@ -25,9 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CourseError
-from .pipeline import _require
-from .project import _load_toml, find_notebooks, repo_root
+from .config import cache_dir, find_notebooks, load_toml, repo_root, require
+from .errors import ToolError
 
 __all__ = [
     "AssetsUnavailableError",
@@ -78,7 +77,7 @@ COMPLETE = ".complete"
 BADGE = re.compile(r"^\s*\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$", re.MULTILINE)
 
 
-class AssetsUnavailableError(CourseError):
+class AssetsUnavailableError(ToolError):
     """reveal.js or MathJax could not be fetched from the npm registry (no npm, no network)."""
 
 
@@ -126,26 +125,26 @@ def load_config(root: Path | None = None) -> dict:
     """
     root = root or repo_root()
     path = root / "slides" / CONFIG
-    stored = _load_toml(path) if path.is_file() else {}
+    stored = load_toml(path) if path.is_file() else {}
     config = {
         section: {**values, **stored.get(section, {})} for section, values in DEFAULTS.items()
     }
     reveal = config["reveal"]
     for key in ("width", "height"):
         if not isinstance(reveal[key], int) or reveal[key] <= 0:
-            raise CourseError(f"{path}: reveal.{key} must be a positive number of pixels")
+            raise ToolError(f"{path}: reveal.{key} must be a positive number of pixels")
     for key in ("theme", "transition"):
         if not re.fullmatch(r"[\w-]+", str(reveal[key])):
-            raise CourseError(
+            raise ToolError(
                 f"{path}: reveal.{key} must be a name such as 'white', got {reveal[key]!r}"
             )
     if reveal["slide_number"] is False:
         reveal["slide_number"] = ""  # reveal.js shows none
     elif reveal["slide_number"] not in {"c/t", "c", "h/v", "h.v"}:
-        raise CourseError(f"{path}: reveal.slide_number must be c/t, c, h/v, h.v or false")
+        raise ToolError(f"{path}: reveal.slide_number must be c/t, c, h/v, h.v or false")
     major = str(config["assets"]["reveal.js"]).split(".")[0]
     if major != "4":
-        raise CourseError(
+        raise ToolError(
             f"{path}: reveal.js must be a 4.x version (the notes plugin moved in later ones), "
             f"got {config['assets']['reveal.js']!r}"
         )
@@ -154,8 +153,7 @@ def load_config(root: Path | None = None) -> dict:
 
 def asset_cache() -> Path:
     """Where fetched slide assets are kept: ``$COURSE_DATA/slides-assets``, else ``~/.cache/course_utils/slides-assets``."""
-    base = os.environ.get("COURSE_DATA") or Path.home() / ".cache" / "course_utils"
-    return Path(base) / "slides-assets"
+    return cache_dir() / "slides-assets"
 
 
 def _npm_pack(specs: Sequence[str], destination: Path) -> None:
@@ -268,7 +266,7 @@ def fetch_assets(
 
 
 def _check_theme(local: Path, theme: str) -> None:
-    """Raise ``CourseError`` when the reveal.js theme is missing or loads its fonts from the web.
+    """Raise ``ToolError`` when the reveal.js theme is missing or loads its fonts from the web.
 
     Several of reveal.js's themes import Google Fonts; the message names those that work offline.
     """
@@ -284,7 +282,7 @@ def _check_theme(local: Path, theme: str) -> None:
             if (themes / f"{theme}.css").is_file()
             else "is not there"
         )
-        raise CourseError(
+        raise ToolError(
             f"the reveal.js theme {theme!r} {problem}; in slides/slides.toml choose one that works "
             f"offline: {', '.join(offline)}"
         )
@@ -343,15 +341,15 @@ def build_deck(notebook: Path, out: Path, assets: Assets, config: dict | None = 
     config : dict, optional
         From :func:`load_config` (default: the repository's ``slides/slides.toml``).
     """
-    nbformat = _require("nbformat")
-    nbconvert = _require("nbconvert")
+    nbformat = require("nbformat")
+    nbconvert = require("nbconvert")
     config = config or load_config()
     reveal = config["reveal"]
     if assets.local is not None:
         _check_theme(assets.local, reveal["theme"])
     templates = repo_root() / "slides" / "templates"
     if not (templates / TEMPLATE / "index.html.j2").is_file():
-        raise CourseError(
+        raise ToolError(
             f"the slide template {templates / TEMPLATE} is missing; restore slides/ from git"
         )
     exporter = nbconvert.SlidesExporter(
@@ -398,7 +396,7 @@ def build_decks(
     notebooks = [source.with_suffix(".ipynb") for source in find_notebooks(names, root)]
     for notebook in notebooks:
         if not notebook.is_file():
-            raise CourseError(
+            raise ToolError(
                 f"{notebook.name} does not exist; build it with: course run {notebook.stem}"
             )
     out = out or root / "slides" / "build"

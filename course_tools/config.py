@@ -1,27 +1,68 @@
-"""Where the course lives: its folders, its repository URL and the links built from it.
+"""Where the course lives and what its tooling agrees on, each defined once.
 
-Used by the ``course`` command and the tests; light (standard library only).
+The repository root and its URL, the links built from that URL, the notebooks,
+the per-lecture time budgets (``[tool.course.budgets]`` in ``pyproject.toml``),
+the cell tags, the environment every executed kernel gets, and the cache folder.
+Standard library only, so every ``course`` subcommand can import it cheaply.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from .errors import CourseError
+from course_utils.settings import cache_dir
+
+from .errors import ToolError
 
 __all__ = [
+    "CHECK_TAG",
+    "COLAB_BADGE_IMAGE",
+    "EXERCISE_TAG",
+    "KERNEL_ENV",
     "badge_markdown",
+    "budgets",
+    "cache_dir",
     "colab_url",
     "find_notebooks",
     "install_spec",
+    "load_toml",
     "repo_root",
     "repository_url",
+    "require",
 ]
 
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BRANCH = "main"
+#: A code cell holding an exercise; its solution sits between nbgrader's markers.
+EXERCISE_TAG = "exercise"
+#: The cell right after an exercise that calls its check; graded by ``course grade``.
+CHECK_TAG = "check"
+#: What every kernel the tooling starts gets in its environment: no progress bars, no debugger noise.
+KERNEL_ENV = {
+    "COURSE_PROGRESS": "0",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "TQDM_DISABLE": "1",
+}
+
+
+def require(module: str) -> ModuleType:
+    """Import a tool a subcommand needs, or say how to install it.
+
+    Examples
+    --------
+    >>> require("json").__name__
+    'json'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ToolError(
+            f"{module} is needed for this command; install the tools with: pip install -e '.[dev]'"
+        ) from None
 
 
 def repo_root(start: Path | None = None) -> Path:
@@ -33,12 +74,13 @@ def repo_root(start: Path | None = None) -> Path:
     package_parent = Path(__file__).resolve().parent.parent
     if (package_parent / "pyproject.toml").is_file() and (package_parent / "notebooks").is_dir():
         return package_parent
-    raise CourseError(
+    raise ToolError(
         "run this inside the course repository (the folder with pyproject.toml and notebooks/)"
     )
 
 
-def _load_toml(path: Path) -> dict:
+def load_toml(path: Path) -> dict:
+    """Read a TOML file (``tomllib``, or ``tomli`` on Python 3.10)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -51,17 +93,33 @@ def repository_url(root: Path | None = None) -> str:
     """The course's repository URL, from ``[project.urls] Repository`` in ``pyproject.toml``."""
     root = root or repo_root()
     try:
-        url = _load_toml(root / "pyproject.toml")["project"]["urls"]["Repository"]
+        url = load_toml(root / "pyproject.toml")["project"]["urls"]["Repository"]
     except KeyError:
-        raise CourseError(
+        raise ToolError(
             'pyproject.toml has no [project.urls] Repository = "https://github.com/OWNER/REPO"'
         ) from None
     match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", url.strip())
     if not match:
-        raise CourseError(
+        raise ToolError(
             f"the Repository URL must look like https://github.com/OWNER/REPO, got {url!r}"
         )
     return f"https://github.com/{match.group(1)}/{match.group(2)}"
+
+
+def budgets(root: Path | None = None) -> dict[str, float]:
+    """Each lecture's wall-clock budget on a 2-core CPU in seconds, by number (``{"00": 20, ...}``).
+
+    Read from ``[tool.course.budgets]`` in ``pyproject.toml``: the one place the
+    benchmarks and the tests take them from.
+    """
+    root = root or repo_root()
+    table = load_toml(root / "pyproject.toml").get("tool", {}).get("course", {}).get("budgets")
+    if not isinstance(table, dict) or not table:
+        raise ToolError('pyproject.toml has no [tool.course.budgets] table (e.g. "00" = 20)')
+    bad = {k: v for k, v in table.items() if not isinstance(v, (int, float)) or v <= 0}
+    if bad:
+        raise ToolError(f"[tool.course.budgets]: budgets are positive seconds, got {bad}")
+    return {str(number): float(seconds) for number, seconds in table.items()}
 
 
 def install_spec(url: str) -> str:
@@ -92,6 +150,6 @@ def find_notebooks(names: list[str] | tuple[str, ...] = (), root: Path | None = 
         matches = [p for p in sources if p.stem == stem or p.stem.split("_", 1)[0] == stem]
         if len(matches) != 1:
             known = ", ".join(p.stem for p in sources) or "none"
-            raise CourseError(f"no single notebook matches {name!r}; the notebooks are: {known}")
+            raise ToolError(f"no single notebook matches {name!r}; the notebooks are: {known}")
         chosen.append(matches[0])
     return chosen

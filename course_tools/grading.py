@@ -34,7 +34,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import CourseError
+from .config import CHECK_TAG, KERNEL_ENV
+from .errors import ToolError
 
 __all__ = ["Check", "Row", "checks_of", "grade", "grade_notebook"]
 
@@ -81,14 +82,12 @@ def checks_of(notebook) -> list[Check]:
             break
     checks = []
     for cell in notebook.cells:
-        if cell.cell_type != "code" or "check" not in cell.metadata.get("tags", []):
+        if cell.cell_type != "code" or CHECK_TAG not in cell.metadata.get("tags", []):
             continue
         call = _CALL.search(cell.source)
         points = cell.metadata.get("points", 1)
         if not isinstance(points, (int, float)) or points < 0:
-            raise CourseError(
-                f"cell {cell.id}: points must be a non-negative number, got {points!r}"
-            )
+            raise ToolError(f"cell {cell.id}: points must be a non-negative number, got {points!r}")
         checks.append(
             Check(
                 cell.id,
@@ -240,7 +239,7 @@ def _run_nbval(notebook, name: str, cell_timeout: int, notebook_timeout: int, ju
             "--rootdir",
             work,
         ]
-        env = {**os.environ, "COURSE_PROGRESS": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {**os.environ, **KERNEL_ENV, "PYTHONDONTWRITEBYTECODE": "1"}
         process = subprocess.Popen(
             command,
             cwd=work,
@@ -317,13 +316,13 @@ def grade(
     already in ``out`` are skipped, so an interrupted run resumes where it stopped.
     Returns every row in ``out``.
     """
-    from .pipeline import build
+    from .notebooks import build
 
     if not submissions.is_dir():
-        raise CourseError(f"{submissions} is not a folder; it should hold one folder per student")
+        raise ToolError(f"{submissions} is not a folder; it should hold one folder per student")
     students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
-        raise CourseError(
+        raise ToolError(
             f"{submissions} has no student folders (one folder per student, holding their notebooks)"
         )
     lectures = [(source.stem, checks_of(build(source))) for source in instructor_sources]

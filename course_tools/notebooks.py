@@ -1,45 +1,34 @@
-"""Building and executing the notebooks: ``NN_name.py`` (the source) → executed ``NN_name.ipynb``.
+"""Building and executing the lectures: ``NN_name.py`` (the source) → executed ``NN_name.ipynb``.
 
 Each lecture is a jupytext pair. The ``.py`` file (py:percent format) is the one
 to edit; the ``.ipynb`` is built from it and executed, so GitHub and Colab show
 the outputs. Execution records no timings and no progress bars (the kernel runs
-with ``COURSE_PROGRESS=0``), so a rebuild changes only what really changed.
+with :data:`~course_tools.config.KERNEL_ENV`), so a rebuild changes only what
+really changed.
 
-Instructor tooling: needs the ``dev`` extra (jupytext, nbclient, nbformat).
+Needs the ``dev`` extra (jupytext, nbclient, nbformat).
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CourseError
+from .config import require
+from .executor import Execution, execute
 
-__all__ = ["RunResult", "build", "differences", "execute", "run_notebook"]
+__all__ = ["RunResult", "build", "differences", "run_notebook"]
 
-KERNEL_ENV = {"COURSE_PROGRESS": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "TQDM_DISABLE": "1"}
 NOTEBOOK_METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
 }
 
 
-def _require(module: str):
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise CourseError(
-            f"{module} is needed for this command; install the tools with: pip install -e '.[dev]'"
-        ) from None
-
-
 def build(source: Path):
     """Read a py:percent source into a notebook with stable cell ids and no outputs."""
-    jupytext = _require("jupytext")
+    jupytext = require("jupytext")
     notebook = jupytext.read(source, fmt="py:percent")
     notebook.metadata.pop("jupytext", None)
     notebook.metadata.update(NOTEBOOK_METADATA)
@@ -53,53 +42,31 @@ def build(source: Path):
     return notebook
 
 
-def execute(notebook, cwd: Path, timeout: int = 600):
-    """Run every cell in a fresh kernel of this Python; returns the notebook with outputs."""
-    nbclient = _require("nbclient")
-    env = {**os.environ, **KERNEL_ENV}
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(cwd)}},
-        record_timing=False,
-    )
-    client.execute(env=env)  # passed on to the kernel manager's start_kernel
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
-    notebook.metadata.pop("widgets", None)
-    return notebook
-
-
 @dataclass
 class RunResult:
+    """How ``course run`` went for one lecture."""
+
     notebook: str
     seconds: float
     ok: bool
     error: str = ""
+    execution: Execution | None = None
 
 
-def run_notebook(source: Path, timeout: int = 600) -> RunResult:
+def run_notebook(source: Path, timeout: int = 600, env: dict[str, str] | None = None) -> RunResult:
     """Build ``source`` (a ``.py``), execute it and write the ``.ipynb`` beside it.
 
     On failure the notebook is still written, with outputs up to the failing
-    cell, so the error can be read where it happened.
+    cell, so the error can be read where it happened. ``env`` adds variables to
+    the kernel's environment (e.g. ``COURSE_SEED``).
     """
-    nbformat = _require("nbformat")
-    nbclient = _require("nbclient")
+    nbformat = require("nbformat")
     notebook = build(source)
-    target = source.with_suffix(".ipynb")
-    start = time.perf_counter()
-    error = ""
-    try:
-        execute(notebook, source.parent, timeout=timeout)
-    except nbclient.exceptions.CellExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"
-    except nbclient.exceptions.CellTimeoutError:
-        error = f"a cell ran longer than {timeout} s"
-    seconds = time.perf_counter() - start
-    nbformat.write(notebook, target)
-    return RunResult(source.stem, seconds, not error, error)
+    execution = execute(notebook, source.parent, timeout=timeout, env={**os.environ, **(env or {})})
+    failed = execution.failed
+    error = f"cell {failed.index}: {failed.error}" if failed else ""
+    nbformat.write(notebook, source.with_suffix(".ipynb"))
+    return RunResult(source.stem, execution.seconds, execution.ok, error, execution)
 
 
 def _comparable(notebook) -> list[tuple]:
@@ -116,7 +83,7 @@ def _comparable(notebook) -> list[tuple]:
 
 def differences(source: Path) -> list[str]:
     """How the ``.ipynb`` beside ``source`` differs from what ``source`` would build (empty if in sync)."""
-    nbformat = _require("nbformat")
+    nbformat = require("nbformat")
     target = source.with_suffix(".ipynb")
     if not target.exists():
         return [f"{target.name} does not exist; build it with: course run {source.stem}"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .project import colab_url, install_spec, repo_root, repository_url
+from .config import colab_url, install_spec, repo_root, repository_url
 
 __all__ = ["stamp_text", "stamp_tree"]
 
