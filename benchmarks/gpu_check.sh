@@ -16,16 +16,16 @@
 # writes benchmarks/results/gpu_check_cuda.csv (step,status,seconds,gpu), prints it as a table and
 # exits 1 if any step failed, timed out or was skipped (0 when all passed, 2 when it refused).
 #
-# How long: a few minutes on one data-centre GPU, and never more than 8: the steps share a budget
-# of GPU_CHECK_BUDGET seconds (default 480); a step still running when it is spent is stopped and
-# recorded as "timeout", and the steps after it as "skipped".
+# How long: a few minutes on one data-centre GPU, and 8 at most: the steps share a budget of
+# GPU_CHECK_BUDGET seconds (default 470); a step still running when it is spent is stopped (killed
+# 10 s later if it must be) and recorded as "timeout", and the steps after it as "skipped".
 #
 # How to run it, from anywhere:
 #     make gpu-check                 (or: make gpu-check PYTHON=python3.12)
 #     bash benchmarks/gpu_check.sh
 # Settings, from the environment:
 #     PYTHON            the interpreter whose torch is checked and that makes the venv (default python3)
-#     GPU_CHECK_BUDGET  seconds all the steps together may take (default 480)
+#     GPU_CHECK_BUDGET  seconds all the steps together may take (default 470)
 #     GPU_CHECK_JOBS    lectures run at once under pytest-xdist (default 4; 0 runs them one by one)
 #     GPU_CHECK_VENV    make (and keep) the venv in this folder instead of a temporary one
 # On a machine without internet, point pip at a folder of wheels:
@@ -33,7 +33,7 @@
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
-BUDGET="${GPU_CHECK_BUDGET:-480}"
+BUDGET="${GPU_CHECK_BUDGET:-470}"
 JOBS="${GPU_CHECK_JOBS:-4}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RESULTS="benchmarks/results"
@@ -49,6 +49,9 @@ now() { # seconds since the epoch, with a fraction where bash gives one
 }
 
 # ---- cuda: refuse before anything is created ---------------------------------------------------
+# relative paths in PYTHON and GPU_CHECK_VENV count from where the script was started
+[[ "$PYTHON" != */* || "$PYTHON" == /* ]] || PYTHON="$PWD/$PYTHON"
+[[ -z "${GPU_CHECK_VENV:-}" || "$GPU_CHECK_VENV" == /* ]] || GPU_CHECK_VENV="$PWD/$GPU_CHECK_VENV"
 cd "$ROOT"
 check_start="$(now)"
 command -v "$PYTHON" >/dev/null 2>&1 ||
@@ -84,11 +87,26 @@ vpy="$venv/bin/python"
 export JUPYTER_PATH="$venv/share/jupyter" # course_runtime.py's kernels: this venv's python
 
 steps=() statuses=() seconds=()
-blocked="" # set when a step leaves nothing for the later ones to run with
+blocked=""  # set when a step leaves nothing for the later ones to run with
+running=""  # the pid of the running step's timeout
+
+stop_running_step() { # on Ctrl-C or TERM: stop the running step with all its processes, then leave
+    trap - INT TERM
+    if [[ -n "$running" ]]; then
+        kill -TERM "$running" 2>/dev/null || true
+        wait "$running" 2>/dev/null || true
+    fi
+    echo "gpu_check: interrupted; no summary written" >&2
+    exit 130
+}
+trap stop_running_step INT TERM
+
+since() { # seconds since START, to a tenth
+    awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
+}
 
 record() { # record NAME STATUS START
-    steps+=("$1") statuses+=("$2")
-    seconds+=("$(awk -v a="$3" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')")
+    steps+=("$1") statuses+=("$2") seconds+=("$(since "$3")")
 }
 
 # step NAME COMMAND...: run COMMAND (a program or an exported function) in a bash of its own, so
@@ -98,14 +116,19 @@ step() {
     local name="$1" start left rc=0
     shift
     start="$(now)"
-    left=$((BUDGET - SECONDS))
-    if [[ -n "$blocked" || $left -le 0 ]]; then
+    left="$(awk -v budget="$BUDGET" -v used="$(since "$check_start")" 'BEGIN { print budget - used }')"
+    if [[ -n "$blocked" ]] || awk -v left="$left" 'BEGIN { exit left > 0 }'; then
         echo "==> $name: skipped (${blocked:-the budget of ${BUDGET} s is spent})"
         record "$name" skipped "$start"
         return 0
     fi
     echo "==> $name: $*"
-    timeout --foreground --kill-after=10 "$left" bash -euo pipefail -c '"$@"' "$name" "$@" || rc=$?
+    # In the background, so that Ctrl-C is acted on at once (see stop_running_step); timeout puts
+    # the step in a process group of its own and stops all of it when the budget is spent.
+    timeout --kill-after=10 "$left" bash -euo pipefail -c '"$@"' "$name" "$@" &
+    running=$!
+    wait "$running" || rc=$?
+    running=""
     if ((rc == 0)); then
         record "$name" ok "$start"
     elif ((rc == 124 || rc == 137)); then
