@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu_check.sh -- the whole course on one CUDA GPU, in one go (issue 21).
+# gpu_check.sh -- the whole course on one CUDA GPU, in one go.
 #
 # What it does, in this order; each step is timed and recorded, and a failing step does not stop
 # the ones after it:

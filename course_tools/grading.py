@@ -124,6 +124,9 @@ def _reason_from(text: str) -> tuple[str, str]:
         return "timeout", "the cell ran past the per-cell time limit"
     if "Kernel dead" in text or "Kernel died" in text or "kernel died" in text.lower():
         return "crashed", "the kernel died"
+    verdicts = re.findall(r"^✗ (.*)$", text, flags=re.MULTILINE)  # a check's own message
+    if verdicts:
+        return "failed", verdicts[-1].strip()[:300]
     errors = re.findall(r"^(\w+(?:Error|Exception|Interrupt)\b.*)$", text, flags=re.MULTILINE)
     last = errors[-1].strip() if errors else (text.strip().splitlines() or ["failed"])[-1].strip()
     status = "failed" if last.startswith("AssertionError") else "error"
@@ -239,7 +242,7 @@ def _run_nbval(notebook, name: str, cell_timeout: int, notebook_timeout: int, ju
             "--rootdir",
             work,
         ]
-        env = {**os.environ, **KERNEL_ENV, "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {**os.environ, **KERNEL_ENV, "PYTHONDONTWRITEBYTECODE": "1", "COURSE_CHECKS_STRICT": "1"}
         process = subprocess.Popen(
             command,
             cwd=work,

@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import not_written
+from conftest import accepts, not_written, rejects, verdicts
+from sklearn.linear_model import Perceptron
 
 from course_utils.checks import lecture01 as check
+
+#: sklearn's perceptron kept aside before the check runs.
+lib_perceptron = Perceptron
 
 
 # --------------------------------------------------------------------------- reference answers
@@ -50,16 +54,19 @@ def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best"):
     return (w, b) if keep == "last" else (best_w, best_b)
 
 
-
 # --------------------------------------------------------------------------- predict
 def test_predict_accepts_a_correct_answer(capsys):
     check.predict(good_predict)
     assert "✓ predict" in capsys.readouterr().out
+    accepts(check.predict, good_predict)
 
 
-def test_predict_accepts_booleans_and_tensors():
-    check.predict(lambda w, b, X: X @ w + b >= 0)
-    check.predict(lambda w, b, X: (torch.as_tensor(X) @ torch.as_tensor(w) + b >= 0).long())
+def test_predict_accepts_booleans_tensors_and_float32():
+    accepts(check.predict, lambda w, b, X: X @ w + b >= 0)
+    accepts(
+        check.predict, lambda w, b, X: (torch.as_tensor(X) @ torch.as_tensor(w) + b >= 0).long()
+    )
+    accepts(check.predict, lambda w, b, X: (X @ w + b >= 0).astype(np.float32))
 
 
 @pytest.mark.parametrize(
@@ -69,19 +76,35 @@ def test_predict_accepts_booleans_and_tensors():
         (lambda w, b, X: (X @ w >= 0).astype(int), "ignored the bias"),
         (lambda w, b, X: np.where(X @ w + b >= 0, 1, -1), "-1/\\+1"),
         (lambda w, b, X: (X @ w + b < 0).astype(int), "swapped"),
-        (lambda w, b, X: (X @ w + b >= 0).astype(int)[:, None], "1-D array"),
-        (not_written, "not written yet"),
+        (lambda w, b, X: (X @ w + b >= 0).astype(int)[:, None], r"shape \(\d+, 1\).*1-D array"),
     ],
 )
 def test_predict_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.predict(wrong)
+    rejects(check.predict, wrong, message)
+
+
+def test_predict_keeps_the_formula_for_repeated_failures():
+    result = rejects(
+        check.predict, lambda w, b, X: (X @ w + b >= 1).astype(int), "predict on .* is wrong"
+    )
+    assert "X @ w + b >= 0" not in result.message
+    assert "X @ w + b >= 0" in result.reveal
+
+
+def test_predict_rejects_changing_x_in_place():
+    def in_place(w, b, X):
+        X *= 1.0
+        X += b
+        return (X @ w >= 0).astype(int)
+
+    rejects(check.predict, in_place, "changed X in place")
 
 
 # --------------------------------------------------------------------------- perceptron_update
 def test_perceptron_update_accepts_a_correct_answer(capsys):
     check.perceptron_update(good_update)
     assert "✓ perceptron_update" in capsys.readouterr().out
+    accepts(check.perceptron_update, good_update)
 
 
 def test_perceptron_update_rejects_an_in_place_update():
@@ -90,8 +113,7 @@ def test_perceptron_update_rejects_an_in_place_update():
         w += lr * error * x
         return w, b + lr * error
 
-    with pytest.raises(AssertionError, match="changed w in place"):
-        check.perceptron_update(in_place)
+    rejects(check.perceptron_update, in_place, "changed w in place")
 
 
 def test_perceptron_update_accepts_a_copy_updated_in_place():
@@ -101,16 +123,21 @@ def test_perceptron_update_accepts_a_copy_updated_in_place():
         new_w += lr * error * x
         return new_w, b + lr * error
 
-    check.perceptron_update(copy_then_add)
+    accepts(check.perceptron_update, copy_then_add)
 
 
-def test_perceptron_update_accepts_tensors():
+def test_perceptron_update_accepts_tensors_and_float32():
     def with_tensors(w, b, x, y, lr):
         w_t, x_t = torch.as_tensor(w), torch.as_tensor(x)
         error = y - float(w_t @ x_t + b >= 0)
         return w_t + lr * error * x_t, b + lr * error
 
-    check.perceptron_update(with_tensors)
+    def in_float32(w, b, x, y, lr):
+        new_w, new_b = good_update(w, b, x, y, lr)
+        return torch.tensor(new_w, dtype=torch.float32), np.float32(new_b)
+
+    accepts(check.perceptron_update, with_tensors)
+    accepts(check.perceptron_update, in_float32)
 
 
 def without_bias_update(w, b, x, y, lr):
@@ -148,6 +175,11 @@ def only_adding(w, b, x, y, lr):
     return w, b
 
 
+def halved_step(w, b, x, y, lr):
+    new_w, new_b = good_update(w, b, x, y, lr)
+    return (w + new_w) / 2, (b + new_b) / 2
+
+
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
@@ -158,19 +190,43 @@ def only_adding(w, b, x, y, lr):
         (without_learning_rate, "learning rate is missing"),
         (strict_threshold, "at z = 0 the neuron fires"),
         (only_adding, "class-0 example predicted as 1 must change"),
+        (halved_step, "the new w .* is wrong"),
         (lambda w, b, x, y, lr: good_update(w, b, x, y, lr)[0], "pair"),
-        (not_written, "not written yet"),
+        (lambda w, b, x, y, lr: (good_update(w, b, x, y, lr)[0][:-1], b), r"shapes \(\d+,\)"),
     ],
 )
 def test_perceptron_update_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.perceptron_update(wrong)
+    rejects(check.perceptron_update, wrong, message)
+
+
+def test_perceptron_update_shows_the_rule_only_after_repeated_failures():
+    result = rejects(check.perceptron_update, with_sign_error, "sign error")
+    assert "lr * (y - y_hat)" not in result.message
+    assert "w <- w + lr * (y - y_hat) * x" in result.reveal
+    messages = []
+    for _ in range(3):
+        with pytest.raises(AssertionError) as info:
+            check.perceptron_update(with_sign_error)
+        messages.append(str(info.value))
+    assert "w <- w + lr" not in messages[0] and "w <- w + lr" in messages[2]
 
 
 # --------------------------------------------------------------------------- margin_and_bound
 def test_margin_and_bound_accepts_a_correct_answer(capsys):
     check.margin_and_bound(good_margin_and_bound)
     assert "✓ margin_and_bound" in capsys.readouterr().out
+    accepts(check.margin_and_bound, good_margin_and_bound)
+
+
+def test_margin_and_bound_accepts_float32_and_tensors():
+    def in_float32(X, y, w, b):
+        return tuple(np.float32(v) for v in good_margin_and_bound(X, y, w, b))
+
+    def as_tensors(X, y, w, b):
+        return tuple(torch.tensor(v) for v in good_margin_and_bound(X, y, w, b))
+
+    accepts(check.margin_and_bound, in_float32)
+    accepts(check.margin_and_bound, as_tensors)
 
 
 def unaugmented_radius(X, y, w, b):
@@ -203,6 +259,12 @@ def bound_not_squared(X, y, w, b):
     return R, gamma, R / gamma
 
 
+def mean_margin(X, y, w, b):
+    R, _, _ = good_margin_and_bound(X, y, w, b)
+    gamma = ((2 * y - 1) * (X @ w + b)).mean() / np.linalg.norm(np.r_[w, b])
+    return R, gamma, (R / gamma) ** 2
+
+
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
@@ -211,19 +273,38 @@ def bound_not_squared(X, y, w, b):
         (margin_over_w_only, "not of w alone"),
         (zero_one_labels, "t = 2 y - 1"),
         (bound_not_squared, "square it"),
+        (mean_margin, "gamma on .* is wrong"),
         (lambda X, y, w, b: good_margin_and_bound(X, y, w, b)[:2], "triple"),
-        (not_written, "not written yet"),
+        (lambda X, y, w, b: (np.ones(2), 1.0, 1.0), "three numbers"),
     ],
 )
 def test_margin_and_bound_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.margin_and_bound(wrong)
+    rejects(check.margin_and_bound, wrong, message)
+
+
+def test_margin_and_bound_keeps_the_formula_for_repeated_failures():
+    result = rejects(check.margin_and_bound, mean_margin, "gamma on")
+    assert "min_i" not in result.message and "min_i" in result.reveal
 
 
 # --------------------------------------------------------------------------- pocket_perceptron
 def test_pocket_perceptron_accepts_a_correct_answer(capsys):
     check.pocket_perceptron(pocket)
     assert "✓ pocket_perceptron" in capsys.readouterr().out
+    accepts(check.pocket_perceptron, pocket)
+
+
+def test_pocket_perceptron_accepts_float32_and_tensors():
+    def in_float32(X, y, n_epochs, lr=1.0):
+        w, b = pocket(X, y, n_epochs, lr)
+        return w.astype(np.float32), np.float32(b)
+
+    def as_tensors(X, y, n_epochs, lr=1.0):
+        w, b = pocket(X, y, n_epochs, lr)
+        return torch.tensor(w)[None], torch.tensor(b)
+
+    accepts(check.pocket_perceptron, in_float32)
+    accepts(check.pocket_perceptron, as_tensors)
 
 
 @pytest.mark.parametrize(
@@ -231,10 +312,88 @@ def test_pocket_perceptron_accepts_a_correct_answer(capsys):
     [
         (lambda X, y, n, lr=1.0: pocket(X, y, n, lr, keep="last"), "last weights"),
         (lambda X, y, n, lr=1.0: pocket(X, y, n, lr, when="epoch"), "after every update"),
-        (lambda X, y, n, lr=1.0: (np.zeros(X.shape[1] + 1), 0.0), "shape"),
-        (not_written, "not written yet"),
+        (lambda X, y, n, lr=1.0: pocket(X[::-1], y[::-1], n, lr), "given order"),
+        (lambda X, y, n, lr=1.0: (np.zeros(X.shape[1] + 1), 0.0), r"shape \(\d+,\)"),
+        (lambda X, y, n, lr=1.0: (np.full(X.shape[1], np.nan), 0.0), "all finite"),
+        (lambda X, y, n, lr=1.0: pocket(X, y, n, lr)[0], "pair"),
     ],
 )
 def test_pocket_perceptron_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.pocket_perceptron(wrong)
+    rejects(check.pocket_perceptron, wrong, message)
+
+
+def test_pocket_perceptron_rejects_shuffling_the_data_in_place():
+    def shuffles(X, y, n_epochs, lr=1.0):
+        order = np.argsort(X[:, 0])
+        X[:] = X[order]
+        y[:] = y[order]
+        return pocket(X, y, n_epochs, lr)
+
+    rejects(check.pocket_perceptron, shuffles, "changed X in place")
+
+
+def sklearn_pocket(X, y, n_epochs, lr=1.0):
+    from sklearn.linear_model import Perceptron
+
+    model = Perceptron(max_iter=n_epochs, eta0=lr, shuffle=False, tol=None).fit(X, y)
+    return model.coef_[0], model.intercept_[0]
+
+
+def kept_aside_pocket(X, y, n_epochs, lr=1.0):
+    model = lib_perceptron(max_iter=n_epochs, eta0=lr, shuffle=False, tol=None).fit(X, y)
+    return model.coef_[0], model.intercept_[0]
+
+
+@pytest.mark.parametrize("fn", [sklearn_pocket, kept_aside_pocket])
+def test_pocket_perceptron_rejects_sklearn_perceptron(fn):
+    rejects(check.pocket_perceptron, fn, "by hand.*sklearn's Perceptron", "forbidden-call")
+
+
+# --------------------------------------------------------------------------- every check
+CHECKS = ["predict", "perceptron_update", "margin_and_bound", "pocket_perceptron"]
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
+    getattr(check, name)(not_written)  # does not raise: Run All goes on
+    assert "not written yet" in capsys.readouterr().out
+    rejects(getattr(check, name), not_written, "not written yet", status="not-written")
+
+
+def test_an_unwritten_helper_is_named():
+    def pocket_with_update(X, y, n_epochs, lr=1.0):
+        return not_written_update(np.zeros(X.shape[1]), 0.0, X[0], y[0], lr)
+
+    def not_written_update(w, b, x, y, lr):
+        raise NotImplementedError
+
+    rejects(check.pocket_perceptron, pocket_with_update, "calls not_written_update", "not-written")
+
+
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    [
+        ("predict", lambda w, b, X: (X @ w + b > 0).astype(int)),
+        ("perceptron_update", with_sign_error),
+        ("margin_and_bound", unnormalised_margin),
+        ("pocket_perceptron", lambda X, y, n, lr=1.0: pocket(X, y, n, lr, keep="last")),
+    ],
+)
+def test_checks_are_deterministic(name, fn):
+    exercise = getattr(check, name)
+    first, second = verdicts(exercise, fn), verdicts(exercise, fn)
+    assert (first.status, first.message) == (second.status, second.message)
+
+
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    [
+        ("predict", good_predict),
+        ("perceptron_update", good_update),
+        ("margin_and_bound", good_margin_and_bound),
+        ("pocket_perceptron", pocket),
+    ],
+)
+def test_right_answers_pass_on_other_seeds(name, fn):
+    for seed in (0, 1, 2):
+        accepts(getattr(check, name), fn, seed=seed)

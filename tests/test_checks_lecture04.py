@@ -2,9 +2,17 @@
 
 import numpy as np
 import pytest
-from conftest import not_written
+import scipy.special
+import torch
+import torch.nn.functional as F
+from conftest import accepts, not_written, rejects, verdicts
 
 from course_utils.checks import lecture04 as check
+
+#: Library functions kept aside before a check runs, as a student might.
+lib_softmax = F.softmax
+lib_cross_entropy = F.cross_entropy
+lib_grad = torch.autograd.grad
 
 
 # --------------------------------------------------------------------------- relu_derivative
@@ -15,10 +23,13 @@ def relu_derivative(z):
 def test_relu_derivative_accepts_a_correct_answer(capsys):
     check.relu_derivative(relu_derivative)
     assert "✓ relu_derivative" in capsys.readouterr().out
+    accepts(check.relu_derivative, relu_derivative)
 
 
-def test_relu_derivative_accepts_a_boolean_array():
-    check.relu_derivative(lambda z: z > 0)
+def test_relu_derivative_accepts_a_boolean_array_a_float32_array_and_a_tensor():
+    accepts(check.relu_derivative, lambda z: z > 0)
+    accepts(check.relu_derivative, lambda z: (z > 0).astype(np.float32))
+    accepts(check.relu_derivative, lambda z: torch.from_numpy(z) > 0)
 
 
 @pytest.mark.parametrize(
@@ -27,13 +38,12 @@ def test_relu_derivative_accepts_a_boolean_array():
         (lambda z: np.maximum(z, 0), "the ReLU itself"),
         (lambda z: (z < 0).astype(float), "negative z"),
         (lambda z: (z >= 0).astype(float), "z = 0"),
-        (lambda z: float((z > 0).mean()), "shape"),
-        (not_written, "not written yet"),
+        (lambda z: float((z > 0).mean()), r"shape \(\) for an input of shape \(9,\)"),
+        (lambda z: (z > 0).astype(float) * 0.5, "relu_derivative on an array of shape"),
     ],
 )
 def test_relu_derivative_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.relu_derivative(wrong)
+    rejects(check.relu_derivative, wrong, message)
 
 
 def test_relu_derivative_rejects_changing_the_input_in_place():
@@ -42,8 +52,7 @@ def test_relu_derivative_rejects_changing_the_input_in_place():
         z[z > 0] = 1
         return z
 
-    with pytest.raises(AssertionError, match="in place"):
-        check.relu_derivative(in_place)
+    rejects(check.relu_derivative, in_place, "in place")
 
 
 # --------------------------------------------------------------------------- softmax
@@ -68,9 +77,20 @@ def column_softmax(Z):
     return exps / exps.sum(axis=0, keepdims=True)
 
 
+def no_keepdims_softmax(Z):
+    exps = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1)
+
+
 def test_softmax_accepts_a_correct_answer(capsys):
     check.softmax(softmax)
     assert "✓ softmax" in capsys.readouterr().out
+    accepts(check.softmax, softmax)
+
+
+def test_softmax_accepts_float32_and_a_tensor():
+    accepts(check.softmax, lambda Z: softmax(Z).astype(np.float32))
+    accepts(check.softmax, lambda Z: torch.from_numpy(softmax(Z)))
 
 
 @pytest.mark.parametrize(
@@ -81,12 +101,27 @@ def test_softmax_accepts_a_correct_answer(capsys):
         (column_softmax, "each column"),
         (lambda Z: softmax(Z).sum(axis=1), "keepdims"),
         (lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "softmax on small logits is wrong"),
-        (not_written, "not written yet"),
     ],
 )
 def test_softmax_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.softmax(wrong)
+    rejects(check.softmax, wrong, message)
+
+
+def test_softmax_gives_the_shapes_and_keepdims_for_a_broadcast_error():
+    result = rejects(check.softmax, no_keepdims_softmax, r"logits of shape \(5, 3\).*keepdims")
+    assert "size mismatch" not in result.message
+
+
+def test_softmax_shows_the_row_maximum_only_after_repeated_failures():
+    result = rejects(check.softmax, unstable_softmax, "overflowed")
+    assert "Z.max(axis=1, keepdims=True)" not in result.message
+    assert "Z.max(axis=1, keepdims=True)" in result.reveal
+    messages = []
+    for _ in range(3):
+        with pytest.raises(AssertionError) as info:
+            check.softmax(unstable_softmax)
+        messages.append(str(info.value))
+    assert "Z.max(axis=1" not in messages[0] and "Z.max(axis=1" in messages[2]
 
 
 def test_softmax_rejects_changing_the_input_in_place():
@@ -96,18 +131,45 @@ def test_softmax_rejects_changing_the_input_in_place():
         Z /= Z.sum(axis=1, keepdims=True)
         return Z
 
-    with pytest.raises(AssertionError, match="in place"):
-        check.softmax(in_place)
+    rejects(check.softmax, in_place, "in place")
+
+
+def test_softmax_by_the_library_is_a_forbidden_call():
+    def torch_softmax(Z):
+        return torch.softmax(torch.from_numpy(Z), dim=1).numpy()
+
+    def functional_softmax(Z):
+        return F.softmax(torch.from_numpy(Z), dim=1).numpy()
+
+    def kept_aside(Z):
+        return lib_softmax(torch.from_numpy(Z), dim=1).numpy()
+
+    def scipy_softmax(Z):
+        return scipy.special.softmax(Z, axis=1)
+
+    def through_log_softmax(Z):
+        return F.log_softmax(torch.from_numpy(Z), dim=1).exp().numpy()
+
+    for fn, shown in [
+        (torch_softmax, "torch.softmax"),
+        (functional_softmax, "F.softmax"),
+        (kept_aside, "F.softmax"),
+        (scipy_softmax, "scipy.special.softmax"),
+        (through_log_softmax, "F.log_softmax"),
+    ]:
+        rejects(check.softmax, fn, f"by hand.*{shown}", status="forbidden-call")
 
 
 # --------------------------------------------------------------------------- cross_entropy
-def log_softmax(Z):
+def log_softmax_rows(Z):
     m = Z.max(axis=1, keepdims=True)
     return Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
 
 
 def cross_entropy(Z, y):
-    return -log_softmax(Z)[np.arange(len(y)), y].mean()
+    m = Z.max(axis=1, keepdims=True)
+    log_probs = Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(len(y)), y].mean()
 
 
 def log_of_softmax_cross_entropy(Z, y):
@@ -118,23 +180,74 @@ def log_of_softmax_cross_entropy(Z, y):
 def test_cross_entropy_accepts_a_correct_answer(capsys):
     check.cross_entropy(cross_entropy)
     assert "✓ cross_entropy" in capsys.readouterr().out
+    accepts(check.cross_entropy, cross_entropy)
+
+
+def test_cross_entropy_accepts_float32_a_tensor_and_a_python_float():
+    accepts(check.cross_entropy, lambda Z, y: np.float32(cross_entropy(Z, y)))
+    accepts(check.cross_entropy, lambda Z, y: torch.tensor(cross_entropy(Z, y)))
+    accepts(check.cross_entropy, lambda Z, y: float(cross_entropy(Z, y)))
 
 
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
-        (lambda Z, y: -log_softmax(Z)[np.arange(len(y)), y].sum(), "divide by the batch size"),
-        (lambda Z, y: log_softmax(Z)[np.arange(len(y)), y].mean(), "wrong sign"),
-        (lambda Z, y: -log_softmax(Z)[np.arange(len(y)), y], "one number"),
-        (lambda Z, y: -log_softmax(Z).mean(), "true class"),
+        (
+            lambda Z, y: -log_softmax_rows(Z)[np.arange(len(y)), y].sum(),
+            "divide by the batch size",
+        ),
+        (lambda Z, y: log_softmax_rows(Z)[np.arange(len(y)), y].mean(), "wrong sign"),
+        (lambda Z, y: -log_softmax_rows(Z)[np.arange(len(y)), y], "one number"),
+        (lambda Z, y: -log_softmax_rows(Z).mean(), "true class"),
         (log_of_softmax_cross_entropy, "log-sum-exp"),
-        (lambda Z, y: -log_softmax(Z)[np.arange(len(y)), 0].mean(), "returned"),
-        (not_written, "not written yet"),
+        (
+            lambda Z, y: -log_softmax_rows(Z)[np.arange(len(y)), 0].mean(),
+            "cross_entropy on 6 examples of 4 classes is wrong",
+        ),
     ],
 )
 def test_cross_entropy_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.cross_entropy(wrong)
+    rejects(check.cross_entropy, wrong, message)
+
+
+def test_cross_entropy_shows_the_log_sum_exp_formula_only_in_the_reveal():
+    result = rejects(check.cross_entropy, log_of_softmax_cross_entropy, "log-sum-exp")
+    assert "z_k - m" not in result.message and "z_k - m" in result.reveal
+
+
+def test_cross_entropy_gives_the_shapes_for_a_shape_error():
+    def picks_a_column(Z, y):
+        m = Z.max(axis=1)
+        return -(Z[np.arange(len(y)), y] - m - np.log(np.exp(Z - m).sum(axis=1))).mean()
+
+    rejects(check.cross_entropy, picks_a_column, r"logits of shape \(6, 4\)")
+
+
+def test_cross_entropy_by_the_library_is_a_forbidden_call():
+    def functional(Z, y):
+        return F.cross_entropy(torch.from_numpy(Z), torch.from_numpy(y)).item()
+
+    def kept_aside(Z, y):
+        return lib_cross_entropy(torch.from_numpy(Z), torch.from_numpy(y)).item()
+
+    def nll(Z, y):
+        return F.nll_loss(torch.from_numpy(log_softmax_rows(Z)), torch.from_numpy(y)).item()
+
+    def module(Z, y):
+        return torch.nn.CrossEntropyLoss()(torch.from_numpy(Z), torch.from_numpy(y)).item()
+
+    def library_log_softmax(Z, y):
+        log_probs = F.log_softmax(torch.from_numpy(Z), dim=1).numpy()
+        return -log_probs[np.arange(len(y)), y].mean()
+
+    for fn, shown in [
+        (functional, "F.cross_entropy"),
+        (kept_aside, "F.cross_entropy"),
+        (nll, "F.nll_loss"),
+        (module, "nn.CrossEntropyLoss"),
+        (library_log_softmax, "F.log_softmax"),
+    ]:
+        rejects(check.cross_entropy, fn, f"by hand.*{shown}", status="forbidden-call")
 
 
 # --------------------------------------------------------------------------- two_layer_backward
@@ -146,6 +259,7 @@ def make_backward(
     sign=1.0,
     sum_bias=True,
     derivative="relu",
+    untransposed_W2=False,
 ):
     """A backward pass of the ReLU-softmax network with one chosen mistake (none by default)."""
 
@@ -159,7 +273,8 @@ def make_backward(
         if divide:
             dZ2 /= len(y)
         local = (Z1 > 0) if derivative == "relu" else (1 - np.tanh(Z1) ** 2)
-        dZ1 = (dZ2 @ W2.T) * local
+        dA1 = dZ2 @ W2 if untransposed_W2 else dZ2 @ W2.T
+        dZ1 = dA1 * local
         dW1 = dZ1.T @ X if transpose_dW1 else X.T @ dZ1
         dW2 = dZ2.T @ A1 if transpose_dW2 else A1.T @ dZ2
         db1, db2 = (dZ1.sum(axis=0), dZ2.sum(axis=0)) if sum_bias else (dZ1, dZ2)
@@ -171,6 +286,28 @@ def make_backward(
 def test_two_layer_backward_accepts_a_correct_answer(capsys):
     check.two_layer_backward(make_backward())
     assert "✓ two_layer_backward" in capsys.readouterr().out
+    accepts(check.two_layer_backward, make_backward())
+
+
+def test_two_layer_backward_accepts_the_transposed_form_float32_and_tensors():
+    def transposed(X, y, W1, b1, W2, b2):
+        Z1 = X @ W1 + b1
+        A1 = np.maximum(Z1, 0)
+        dZ2 = softmax(A1 @ W2 + b2)
+        dZ2[np.arange(len(y)), y] -= 1
+        dZ2 /= len(y)
+        dZ1 = (W2 @ dZ2.T).T * (Z1 > 0)
+        return X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0)
+
+    accepts(check.two_layer_backward, transposed)
+    accepts(
+        check.two_layer_backward,
+        lambda *args: [g.astype(np.float32) for g in make_backward()(*args)],
+    )
+    accepts(
+        check.two_layer_backward,
+        lambda *args: tuple(torch.from_numpy(g) for g in make_backward()(*args)),
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,12 +318,53 @@ def test_two_layer_backward_accepts_a_correct_answer(capsys):
         ({"divide": False}, "times too large"),
         ({"sign": -1.0}, "wrong sign"),
         ({"sum_bias": False}, "sums over the batch"),
-        ({"derivative": "tanh"}, r"relu'\(Z1\)"),
+        ({"derivative": "tanh"}, r"dW1 for N=.*relu'\(Z1\)"),
     ],
 )
 def test_two_layer_backward_rejects_typical_mistakes(mistake, message):
-    with pytest.raises(AssertionError, match=message):
-        check.two_layer_backward(make_backward(**mistake))
+    rejects(check.two_layer_backward, make_backward(**mistake), message)
+
+
+def test_two_layer_backward_shows_the_formula_only_after_repeated_failures():
+    result = rejects(check.two_layer_backward, make_backward(derivative="tanh"), "dW1")
+    assert "X.T @ dZ1" not in result.message and "X.T @ dZ1" in result.reveal
+
+
+def _seed_where_the_first_case_is(square):
+    first = check.two_layer_backward.seed
+    for seed in range(first, first + 100):
+        W2 = check.two_layer_backward.cases(np.random.default_rng(seed))[0]["W2"]
+        if (W2.shape[0] == W2.shape[1]) == square:
+            return seed
+    raise AssertionError("no such seed")
+
+
+@pytest.mark.parametrize("square", [False, True])
+def test_two_layer_backward_names_the_product_missing_a_transpose(square):
+    """dZ2 @ W2 for dZ2 @ W2.T: a shape error when W2 is not square, a wrong value when it is."""
+    seed = _seed_where_the_first_case_is(square)
+    if not square:
+        assert seed == check.two_layer_backward.seed  # what the notebook shows
+    case = check.two_layer_backward.cases(np.random.default_rng(seed))[0]
+    n, h, c = len(case["y"]), *case["W2"].shape
+    result = rejects(
+        check.two_layer_backward,
+        make_backward(untransposed_W2=True),
+        rf"dZ2 @ W2 needs a transpose: dZ2 has shape \(N, C\) = \({n}, {c}\) "
+        rf"and W2 has shape \(H, C\) = \({h}, {c}\)",
+        seed=seed,
+    )
+    assert ("raised" in result.message) is not square
+    assert "W2.T" not in result.message and "W2.T" in result.reveal
+
+
+def test_two_layer_backward_gives_the_shapes_for_other_shape_errors():
+    def forgets_X_transpose(X, y, *params):
+        dW1, db1, dW2, db2 = make_backward()(X, y, *params)
+        return X @ dW1.T, db1, dW2, db2
+
+    result = rejects(check.two_layer_backward, forgets_X_transpose, r"X is \(N, D\) = \(\d+, \d+\)")
+    assert result.message.startswith("two_layer_backward raised")
 
 
 def test_two_layer_backward_rejects_dividing_by_the_batch_size_twice():
@@ -196,12 +374,106 @@ def test_two_layer_backward_rejects_dividing_by_the_batch_size_twice():
         dW1, db1, dW2, db2 = correct(X, y, *params)
         return dW1 / len(y), db1, dW2, db2
 
-    with pytest.raises(AssertionError, match="times too small"):
-        check.two_layer_backward(twice)
+    rejects(check.two_layer_backward, twice, "times too small")
 
 
-def test_two_layer_backward_rejects_a_wrong_return_value_and_an_unwritten_function():
-    with pytest.raises(AssertionError, match="four arrays"):
-        check.two_layer_backward(lambda *args: make_backward()(*args)[:3])
-    with pytest.raises(AssertionError, match="not written yet"):
-        check.two_layer_backward(not_written)
+def test_two_layer_backward_rejects_a_wrong_return_value():
+    rejects(check.two_layer_backward, lambda *args: make_backward()(*args)[:3], "four arrays")
+
+
+def test_two_layer_backward_rejects_changing_the_inputs_in_place():
+    def in_place(X, y, W1, b1, W2, b2):
+        result = make_backward()(X, y, W1, b1, W2, b2)
+        W1 -= 0.1 * result[0]
+        return result
+
+    rejects(check.two_layer_backward, in_place, "changed W1 in place")
+
+
+def test_two_layer_backward_names_an_unwritten_softmax_helper():
+    def softmax(Z):
+        raise NotImplementedError
+
+    def two_layer_backward(X, y, W1, b1, W2, b2):
+        Z1 = X @ W1 + b1
+        A1 = np.maximum(Z1, 0)
+        dZ2 = softmax(A1 @ W2 + b2)
+        dZ2[np.arange(len(y)), y] -= 1
+        dZ2 /= len(y)
+        dZ1 = (dZ2 @ W2.T) * (Z1 > 0)
+        return X.T @ dZ1, dZ1.sum(axis=0), A1.T @ dZ2, dZ2.sum(axis=0)
+
+    rejects(
+        check.two_layer_backward,
+        two_layer_backward,
+        "two_layer_backward calls softmax, which is not written yet",
+        status="not-written",
+    )
+
+
+def test_two_layer_backward_by_autograd_is_a_forbidden_call():
+    def leaves(W1, b1, W2, b2):
+        return [torch.tensor(p, requires_grad=True) for p in (W1, b1, W2, b2)]
+
+    def loss(X, y, params):
+        hidden = torch.relu(torch.from_numpy(X) @ params[0] + params[1])
+        logits = hidden @ params[2] + params[3]
+        P = torch.exp(logits - logits.max(dim=1, keepdim=True).values)
+        P = P / P.sum(dim=1, keepdim=True)
+        return -torch.log(P[torch.arange(len(y)), torch.from_numpy(y)]).mean()
+
+    def by_backward(X, y, *raw):
+        params = leaves(*raw)
+        loss(X, y, params).backward()
+        return [p.grad.numpy() for p in params]
+
+    def by_grad(X, y, *raw):
+        params = leaves(*raw)
+        return [g.numpy() for g in torch.autograd.grad(loss(X, y, params), params)]
+
+    def kept_aside(X, y, *raw):
+        params = leaves(*raw)
+        return [g.numpy() for g in lib_grad(loss(X, y, params), params)]
+
+    for fn, shown in [
+        (by_backward, "backward"),
+        (by_grad, "torch.autograd.grad"),
+        (kept_aside, "torch.autograd.grad"),
+    ]:
+        rejects(check.two_layer_backward, fn, f"by hand.*{shown}", status="forbidden-call")
+
+
+# --------------------------------------------------------------------------- every check
+@pytest.mark.parametrize(
+    "name", ["relu_derivative", "softmax", "cross_entropy", "two_layer_backward"]
+)
+def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
+    getattr(check, name)(not_written)  # does not raise: Run All goes on
+    assert "not written yet" in capsys.readouterr().out
+    rejects(getattr(check, name), not_written, "not written yet", status="not-written")
+
+
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    [
+        ("relu_derivative", lambda z: (z >= 0).astype(float)),
+        ("softmax", global_max_softmax),
+        ("cross_entropy", lambda Z, y: -log_softmax_rows(Z).mean()),
+        ("two_layer_backward", make_backward(untransposed_W2=True)),
+    ],
+)
+def test_checks_are_deterministic(name, fn):
+    exercise = getattr(check, name)
+    first, second = verdicts(exercise, fn, seed=5), verdicts(exercise, fn, seed=5)
+    assert (first.status, first.message) == (second.status, second.message)
+    assert check.two_layer_backward.cases(np.random.default_rng(1))[0]["X"].tolist() == (
+        check.two_layer_backward.cases(np.random.default_rng(1))[0]["X"].tolist()
+    )
+
+
+def test_the_reference_gradients_match_a_hand_written_backward_pass():
+    for case in check.two_layer_backward.cases(np.random.default_rng(0)):
+        expected = check.two_layer_backward.reference(case)["right"]
+        got = make_backward()(*(case[k] for k in ("X", "y", "W1", "b1", "W2", "b2")))
+        for a, e in zip(got, expected, strict=True):
+            np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-12)

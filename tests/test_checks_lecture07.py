@@ -1,12 +1,21 @@
 """The lecture 07 checks pass correct answers and reject typical mistakes with a helpful message."""
 
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import not_written
+from conftest import accepts, not_written, rejects
 
+from course_utils.checks import decide, draw, verdict
 from course_utils.checks import lecture07 as check
-from course_utils.metrics import modes_covered
+from course_utils.checks._core import answer, scan_source
+from course_utils.metrics import mode_fractions, modes_covered
+
+EXERCISES = ["discriminator_loss", "generator_loss", "count_modes", "generator_step"]
 
 
 # --------------------------------------------------------------------------- discriminator_loss
@@ -21,8 +30,15 @@ def discriminator_loss_bce(real_logits, fake_logits):
     )
 
 
-@pytest.mark.parametrize("solution", [discriminator_loss, discriminator_loss_bce])
+def discriminator_loss_float64(real_logits, fake_logits):
+    return discriminator_loss(real_logits.double(), fake_logits.double())
+
+
+@pytest.mark.parametrize(
+    "solution", [discriminator_loss, discriminator_loss_bce, discriminator_loss_float64]
+)
 def test_discriminator_loss_accepts_correct_answers(solution, capsys):
+    accepts(check.discriminator_loss, solution)
     check.discriminator_loss(solution)
     assert "✓ discriminator_loss" in capsys.readouterr().out
 
@@ -49,14 +65,41 @@ def test_discriminator_loss_accepts_correct_answers(solution, capsys):
         ),
         (lambda r, f: discriminator_loss(r, f).item(), "should return a tensor"),
         (lambda r, f: discriminator_loss(r.detach(), f.detach()), "does not depend on the logits"),
-        (lambda r, f: torch.stack([F.softplus(-r).mean(), F.softplus(f).mean()]), "shape"),
+        (
+            lambda r, f: torch.tensor(discriminator_loss(r, f).item(), requires_grad=True),
+            "does not depend on the logits",
+        ),
+        (
+            lambda r, f: torch.stack([F.softplus(-r).mean(), F.softplus(f).mean()]),
+            r"shape \(2,\)",
+        ),
         (lambda r, f: r.mean() - f.mean(), "discriminator_loss on 16 real and 16 fake"),
-        (not_written, "not written yet"),
     ],
 )
 def test_discriminator_loss_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.discriminator_loss(wrong)
+    rejects(check.discriminator_loss, wrong, message)
+
+
+def test_discriminator_loss_shows_the_formula_only_after_repeated_failures():
+    result = rejects(
+        check.discriminator_loss, lambda r, f: r.mean() - f.mean(), "label 1 for the real"
+    )
+    assert "softplus" not in result.message and "softplus" in result.reveal
+    messages = []
+    for _ in range(3):
+        with pytest.raises(AssertionError) as info:
+            check.discriminator_loss(lambda r, f: r.mean() - f.mean())
+        messages.append(str(info.value))
+    assert "F.softplus(-real_logits)" not in messages[0]
+    assert "F.softplus(-real_logits)" in messages[2]
+
+
+def test_discriminator_loss_rejects_changing_the_logits_in_place():
+    def in_place(real_logits, fake_logits):
+        real_logits.data.mul_(2)
+        return discriminator_loss(real_logits, fake_logits)
+
+    rejects(check.discriminator_loss, in_place, "changed real in place")
 
 
 # --------------------------------------------------------------------------- generator_loss
@@ -68,8 +111,11 @@ def generator_loss_bce(fake_logits):
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-@pytest.mark.parametrize("solution", [generator_loss, generator_loss_bce])
+@pytest.mark.parametrize(
+    "solution", [generator_loss, generator_loss_bce, lambda f: generator_loss(f.double())]
+)
 def test_generator_loss_accepts_correct_answers(solution, capsys):
+    accepts(check.generator_loss, solution)
     check.generator_loss(solution)
     assert "✓ generator_loss" in capsys.readouterr().out
 
@@ -84,15 +130,18 @@ def test_generator_loss_accepts_correct_answers(solution, capsys):
         (lambda f: generator_loss(torch.sigmoid(f)), "sigmoid before a loss that expects logits"),
         (lambda f: F.softplus(-f).sum(), "summed over the batch"),
         (lambda f: -torch.log(f).mean(), "not probabilities"),
-        (lambda f: F.softplus(-f), "average over the batch"),
+        (lambda f: F.softplus(-f), r"shape \(16,\).*average over the batch"),
         (lambda f: generator_loss(f).detach().item(), "should return a tensor"),
         (lambda f: f.mean(), "generator_loss on 16 logits"),
-        (not_written, "not written yet"),
     ],
 )
 def test_generator_loss_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.generator_loss(wrong)
+    rejects(check.generator_loss, wrong, message)
+
+
+def test_generator_loss_shows_the_formula_only_after_repeated_failures():
+    result = rejects(check.generator_loss, lambda f: f.mean(), "label 1")
+    assert "-log σ(fake)" not in result.message and "-log σ(fake)" in result.reveal
 
 
 # --------------------------------------------------------------------------- count_modes
@@ -105,11 +154,13 @@ def count_modes(samples, centres, radius, min_fraction):
     "solution",
     [
         count_modes,
-        lambda s, c, r, m: modes_covered(s, c, r, m),
         lambda s, c, r, m: (torch.cdist(s, c) <= r).float().mean(0).ge(m).sum(),  # a tensor
+        lambda s, c, r, m: count_modes(s.double(), c.double(), r, m),
+        lambda s, c, r, m: float(count_modes(s, c, r, m)),
     ],
 )
 def test_count_modes_accepts_correct_answers(solution, capsys):
+    accepts(check.count_modes, solution)
     check.count_modes(solution)
     assert "✓ count_modes" in capsys.readouterr().out
 
@@ -132,15 +183,101 @@ def _nearest_centre(samples, centres, radius, min_fraction):
         ),
         (_nearest_centre, "nearest centre"),
         (lambda s, c, r, m: count_modes(s, c, r, m) + 1, "got .*, expected"),
-        (lambda s, c, r, m: (torch.cdist(s, c) <= r).float().mean(0), "whole number"),
+        (lambda s, c, r, m: (torch.cdist(s, c) <= r).float().mean(0), "whole number.*shape"),
         (lambda s, c, r, m: 2.5, "whole number"),
         (lambda s, c, r, m: True, "whole number"),
-        (not_written, "not written yet"),
+        (lambda s, c, r, m: "3", "whole number"),
     ],
 )
 def test_count_modes_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.count_modes(wrong)
+    rejects(check.count_modes, wrong, message)
+
+
+def test_count_modes_shows_the_recipe_only_after_repeated_failures():
+    result = rejects(
+        check.count_modes, lambda s, c, r, m: count_modes(s, c, r, m) + 1, "got .*, expected"
+    )
+    assert "cdist" not in result.message and "cdist" in result.reveal
+
+
+def test_count_modes_names_the_shapes_of_a_shape_mistake():
+    rejects(
+        check.count_modes,
+        lambda s, c, r, m: count_modes(s[:, None] - c.T, c, r, m),
+        r"samples \(400, 2\), centres \(9, 2\)",
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 709])
+def test_count_modes_cases_tell_the_typical_mistakes_apart(seed):
+    for case in check.count_modes.cases(np.random.default_rng(seed)):
+        counts = check._mode_counts(case)
+        wrong = [v for key, v in counts.items() if key != "right" and v != counts["right"]]
+        assert len(set(wrong)) == len(wrong), counts
+    first = check._mode_counts(check.count_modes.cases(np.random.default_rng(seed))[0])
+    assert len({*first.values(), first["right"] + 1}) == 5, first
+
+
+def test_count_modes_rejects_changing_the_samples_in_place():
+    def in_place(samples, centres, radius, min_fraction):
+        samples -= centres.mean(dim=0)
+        return count_modes(samples + centres.mean(dim=0), centres, radius, min_fraction)
+
+    rejects(check.count_modes, in_place, "changed samples in place")
+
+
+# The library kept aside in a global before the check runs, under another name.
+library_count = modes_covered
+library_fractions = mode_fractions
+
+
+def counts_with_the_library(samples, centres, radius, min_fraction):
+    return modes_covered(samples, centres, radius, min_fraction)
+
+
+def counts_with_an_alias(samples, centres, radius, min_fraction):
+    return library_count(samples, centres, radius, min_fraction)
+
+
+def counts_with_fractions(samples, centres, radius, min_fraction):
+    return int((library_fractions(samples, centres, radius) >= min_fraction).sum())
+
+
+def counts_through_the_package(samples, centres, radius, min_fraction):
+    import course_utils
+
+    return course_utils.modes_covered(samples, centres, radius, min_fraction)
+
+
+def counts_with_an_import_inside(samples, centres, radius, min_fraction):
+    from course_utils.metrics import mode_fractions as fractions
+
+    return int((fractions(samples, centres, radius) >= min_fraction).sum())
+
+
+@pytest.mark.parametrize(
+    ("library_answer", "shown"),
+    [
+        (counts_with_the_library, "modes_covered"),
+        (counts_with_an_alias, "modes_covered"),
+        (counts_with_fractions, "mode_fractions"),
+        (counts_through_the_package, "modes_covered"),
+        (counts_with_an_import_inside, "mode_fractions"),
+    ],
+)
+def test_count_modes_rejects_the_library_metric(library_answer, shown):
+    rejects(check.count_modes, library_answer, f"by hand.*{shown}", status="forbidden-call")
+
+
+def test_the_grader_scans_the_source_for_the_bare_name():
+    source = inspect.getsource(counts_with_the_library)
+    assert scan_source(source, check.count_modes.forbidden, "count_modes").name == "modes_covered"
+    # Even when the answers are right, a source that calls modes_covered( is rejected.
+    cases = draw(check.count_modes, 5)
+    answers = answer(check.count_modes, count_modes, cases)
+    result = decide(check.count_modes, cases, answers, source)
+    assert result.status == "forbidden-call", result.message
+    assert decide(check.count_modes, cases, answers, inspect.getsource(count_modes)).passed
 
 
 # --------------------------------------------------------------------------- generator_step
@@ -158,11 +295,12 @@ def generator_step_returning_tensor(generator, discriminator, optimizer, z):
     loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
     loss.backward()
     optimizer.step()
-    return loss.detach()
+    return loss.detach().double()
 
 
 @pytest.mark.parametrize("solution", [generator_step, generator_step_returning_tensor])
 def test_generator_step_accepts_correct_answers(solution, capsys):
+    accepts(check.generator_step, solution)
     check.generator_step(solution)
     assert "✓ generator_step" in capsys.readouterr().out
 
@@ -207,10 +345,74 @@ def _returns_loss_after_the_step(generator, discriminator, optimizer, z):
         (_steps_the_discriminator, "changed the discriminator"),
         (_fresh_noise, "use the z you are given"),
         (_returns_loss_after_the_step, "before the update"),
-        (lambda g, d, o, z: [generator_step(g, d, o, z)], "as a number"),
-        (not_written, "not written yet"),
+        (lambda g, d, o, z: [generator_step(g, d, o, z)], "as a number, got list"),
     ],
 )
 def test_generator_step_rejects_typical_mistakes(wrong, message):
-    with pytest.raises(AssertionError, match=message):
-        check.generator_step(wrong)
+    rejects(check.generator_step, wrong, message)
+
+
+def test_generator_step_rejects_changing_z_in_place():
+    def in_place(generator, discriminator, optimizer, z):
+        loss = generator_step(generator, discriminator, optimizer, z)
+        z.zero_()
+        return loss
+
+    rejects(check.generator_step, in_place, "changed z in place")
+
+
+# --------------------------------------------------------------------------- every check
+@pytest.mark.parametrize("name", EXERCISES)
+def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
+    getattr(check, name)(not_written)  # does not raise: Run All goes on
+    assert "not written yet" in capsys.readouterr().out
+    rejects(getattr(check, name), not_written, "not written yet", status="not-written")
+
+
+def test_a_helper_that_is_not_written_is_named():
+    def uses_helper(generator, discriminator, optimizer, z):
+        return generator_loss_helper(discriminator(generator(z)))
+
+    def generator_loss_helper(logits):
+        raise NotImplementedError
+
+    rejects(check.generator_step, uses_helper, "calls generator_loss_helper", "not-written")
+
+
+SOLUTIONS = {
+    "discriminator_loss": discriminator_loss,
+    "generator_loss": generator_loss,
+    "count_modes": count_modes,
+    "generator_step": generator_step,
+}
+WRONG = {
+    "discriminator_loss": lambda r, f: r.mean() - f.mean(),
+    "generator_loss": lambda f: f.mean(),
+    "count_modes": lambda s, c, r, m: count_modes(s, c, r, m) + 1,
+    "generator_step": _fresh_noise,
+}
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_no_check_touches_the_global_random_state(name):
+    exercise = getattr(check, name)
+    torch.manual_seed(1234)
+    np.random.seed(1234)
+    torch_state, numpy_state = torch.random.get_rng_state(), np.random.get_state()[1].copy()
+    for fn in (SOLUTIONS[name], WRONG[name]):
+        verdict(exercise, fn)
+        for case in exercise.cases(np.random.default_rng(3)):
+            exercise.reference(case)
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_checks_are_deterministic(name):
+    exercise = getattr(check, name)
+    assert draw(exercise, 17) == draw(exercise, 17)
+    assert draw(exercise, 17) != draw(exercise, 18)
+    first, second = verdict(exercise, WRONG[name], 17), verdict(exercise, WRONG[name], 17)
+    assert (first.status, first.message) == (second.status, second.message)
+    assert first.status == "failed"
+    accepts(exercise, SOLUTIONS[name], seed=17)

@@ -1,17 +1,31 @@
-"""Exercise checks: each compares a student's function with a reference on fresh inputs.
+"""Exercise checks, one module per lecture (``lecture00``, ``lecture01``, ...).
 
-One module per lecture (``lecture00``, ``lecture01``, ...). A notebook imports the
-module of its lecture and calls a check right after each exercise::
+A notebook imports the module of its lecture and calls a check right after each
+exercise::
 
     from course_utils.checks import lecture00 as check
-    check.numerical_derivative(numerical_derivative)
+    check.numerical_gradient(numerical_gradient)
 
-A check prints one line when the answer is right, and raises ``AssertionError``
-with a message that helps when it is not. The inputs it uses are drawn fresh,
-so an answer that only works on the notebook's own example does not pass.
-Graders run the same checks from their own installation of ``course_utils``.
+Each check is an :class:`~course_utils.checks._core.Exercise`: cases drawn from
+a seed, how the student's function is called, a reference computed without
+student code, and a diagnosis of the typical mistakes. In the notebook a check
+prints one line when the answer is right, reports an exercise that is not written
+yet without stopping Run All, and fails with one message (no traceback) when the
+answer is wrong. Graders run the same definitions split in two
+(:func:`~course_utils.checks._core.draw`, :func:`~course_utils.checks._core.answer`,
+:func:`~course_utils.checks._core.decide`), so the verdict is decided in a process
+where no student code ran.
 """
 
-from ._core import assert_close, call, passed
+from ._core import CheckFailure, Exercise, Forbidden, Verdict, answer, decide, draw, verdict
 
-__all__ = ["assert_close", "call", "passed"]
+__all__ = [
+    "CheckFailure",
+    "Exercise",
+    "Forbidden",
+    "Verdict",
+    "answer",
+    "decide",
+    "draw",
+    "verdict",
+]

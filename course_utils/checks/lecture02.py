@@ -5,27 +5,53 @@ weights ``w`` of shape ``(d,)``, a 0-dim bias ``b``, targets ``y`` of shape ``(n
 all ``float64``) that the notebook never shows, and compares the student's answer
 with a reference: the formula for the loss, autograd for the gradient, a
 least-squares solver for the normal equation.
+
+The loss and the gradient are tried on each problem twice, on all its rows and on
+its first few, so that a function dividing by a fixed number instead of the number
+of rows (the notebook's global ``n = 100``, say) is recognised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
 
-from ._core import assert_close, call, fail, passed, to_numpy
+from ._core import (
+    Exercise,
+    Forbidden,
+    Unconvertible,
+    as_array,
+    close,
+    expect_close,
+    fail,
+    generator,
+)
 
 __all__ = ["gradient_descent_step", "mse_gradient", "mse_loss", "normal_equation"]
 
-# (n, d) of the test problems: n differs from 2 everywhere, so "sum instead of mean" (a factor n)
-# cannot be mistaken for a stray factor 2.
-_SHAPES = ((7, 1), (13, 3), (50, 4), (5, 2))
+#: A gradient by hand means without autograd.
+AUTOGRAD = (
+    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
+    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
+    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
+)
+
+#: The normal equation by hand means building and solving the system, not a least-squares solver.
+SOLVERS = (
+    Forbidden("numpy.linalg.lstsq", "np.linalg.lstsq"),
+    Forbidden("torch.linalg.lstsq", "torch.linalg.lstsq"),
+    Forbidden("sklearn.linear_model.LinearRegression", "sklearn's LinearRegression"),
+)
+
+# (n, d, rows of the smaller problem): n differs from 2, from d and from 100 everywhere, so a sum
+# instead of a mean (a factor n) cannot be mistaken for a stray factor 2, X @ r fails loudly, and
+# the notebook's global n = 100 never happens to be right.
+_SHAPES = ((7, 1, 4), (13, 3, 9), (50, 4, 31), (5, 2, 3))
 
 
-def _problem(gen: torch.Generator, n: int, d: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _problem(gen: torch.Generator, n: int, d: int) -> dict:
     """A random problem (w, b, X, y) away from the optimum, with features not centred at 0."""
     X = torch.randn(n, d, generator=gen, dtype=torch.float64) * 2 + torch.randn(
         d, generator=gen, dtype=torch.float64
@@ -34,35 +60,48 @@ def _problem(gen: torch.Generator, n: int, d: int) -> tuple[Tensor, Tensor, Tens
     y = X @ w_true + 1.5 + 0.3 * torch.randn(n, generator=gen, dtype=torch.float64)
     w = torch.randn(d, generator=gen, dtype=torch.float64)
     b = torch.randn((), generator=gen, dtype=torch.float64)
-    return w, b, X, y
+    return {"w": w, "b": b, "X": X, "y": y}
 
 
-def _reference_loss(w: Tensor, b: Tensor, X: Tensor, y: Tensor) -> Tensor:
+def _problem_cases(rng: np.random.Generator) -> list[dict]:
+    gen = generator(rng)
+    return [{**_problem(gen, n, d), "rows": rows} for n, d, rows in _SHAPES]
+
+
+def _both_sizes(case: dict) -> list[tuple]:
+    """(w, b, X, y) on all the rows of a case, then on its first ``rows`` rows."""
+    w, b, X, y, rows = case["w"], case["b"], case["X"], case["y"], case["rows"]
+    return [(w, b, X, y), (w, b, X[:rows], y[:rows])]
+
+
+def _loss(w: torch.Tensor, b: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return 0.5 * ((X @ w + b - y) ** 2).mean()
 
 
-def _autograd_gradient(w: Tensor, b: Tensor, X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _autograd_gradient(w, b, X, y) -> list[torch.Tensor]:
     wg, bg = w.clone().requires_grad_(), b.clone().requires_grad_()
-    _reference_loss(wg, bg, X, y).backward()
-    return wg.grad, bg.grad
+    return list(torch.autograd.grad(_loss(wg, bg, X, y), (wg, bg)))
 
 
-def _close(a: Any, e: Any, rtol: float = 1e-6) -> bool:
-    a, e = to_numpy(a), to_numpy(e)
-    return (
-        a.shape == e.shape
-        and bool(np.all(np.isfinite(a)))
-        and np.allclose(a, e, rtol=rtol, atol=1e-9)
-    )
+def _kind(value: Any) -> str:
+    if isinstance(value, Unconvertible):
+        return value.type_name
+    if isinstance(value, list):
+        return f"{len(value)} values"
+    return type(value).__name__
+
+
+def _pair(value: Any, what: str, names: str) -> list:
+    if not isinstance(value, list) or len(value) != 2:
+        fail(f"{what} should return a pair {names}, got {_kind(value)}")
+    return value
 
 
 def _number(value: Any, what: str) -> float:
     """The student's scalar result as a float, or a failure saying why it is not one."""
-    array = (
-        to_numpy(value) if isinstance(value, (Tensor, np.ndarray, np.generic, float, int)) else None
-    )
-    if array is None:
-        fail(f"{what} should return a number (a 0-dim tensor), got {type(value).__name__}")
+    if isinstance(value, (bool, str, list, dict, Unconvertible)) or value is None:
+        fail(f"{what} should return a number (a 0-dim tensor), got {_kind(value)}")
+    array = as_array(value, what)
     if array.size != 1:
         fail(
             f"{what} returned {array.size} values (shape {array.shape}); average over the points "
@@ -71,58 +110,99 @@ def _number(value: Any, what: str) -> float:
     return float(array.reshape(()))
 
 
-def _pair(value: Any, what: str, names: str) -> tuple[Any, Any]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        fail(f"{what} should return a pair {names}, got {type(value).__name__}")
-    return value[0], value[1]
+def _fixed_divisor(got: list, expected: list, rows: list[int], name: str) -> None:
+    """Fail when ``got`` is ``expected · n / k`` for one k on problems with different n rows.
+
+    That is a mean taken by dividing by a fixed number k (a variable defined outside the
+    function, such as the notebook's ``n = 100``) instead of by the number of rows.
+    """
+    a, e = as_array(got[0]).ravel(), as_array(expected[0]).ravel()
+    if a.size != e.size or not np.all(np.isfinite(a)) or float(a @ e) == 0.0:
+        return
+    k = rows[0] * float(e @ e) / float(a @ e)
+    if not np.isfinite(k) or abs(k) < 1e-9 or rows[0] == rows[1]:
+        return
+    scaled = [as_array(x) * n / k for x, n in zip(expected, rows, strict=True)]
+    answers = [as_array(g) for g in got]
+    if all(
+        g.size == s.size and close(g.reshape(s.shape), s)
+        for g, s in zip(answers, scaled, strict=True)
+    ):
+        fail(
+            f"{name} seems to divide by a fixed number (about {k:.4g}) instead of the number of "
+            f"rows: on problems with {rows[0]} and {rows[1]} rows it is the right value times "
+            f"{rows[0]}/{k:.4g} and {rows[1]}/{k:.4g}. Take the number of rows from X itself, "
+            "inside the function: is it using a variable defined outside the function "
+            "(a global variable?)"
+        )
 
 
 # --------------------------------------------------------------------------- exercise 1
-def mse_loss(student_fn: Callable) -> None:
-    """Check ``mse_loss(w, b, X, y)`` = 1/(2n) Σ (X w + b - y)² on random problems.
+def _losses(case: dict) -> list[dict]:
+    return [
+        {
+            "loss": float(_loss(w, b, X, y)),
+            "no_bias": float(_loss(w, torch.zeros((), dtype=X.dtype), X, y)),
+            "absolute": float(0.5 * (X @ w + b - y).abs().mean()),
+            "n": len(X),
+        }
+        for w, b, X, y in _both_sizes(case)
+    ]
 
-    Recognises a missing ½, a sum instead of a mean, both, and a forgotten bias.
-    """
-    gen = torch.Generator().manual_seed(2021)
-    n_cases = 0
-    for n, d in _SHAPES:
-        w, b, X, y = _problem(gen, n, d)
-        got = _number(call(student_fn, w, b, X, y, name="mse_loss"), "mse_loss")
-        expected = float(_reference_loss(w, b, X, y))
-        if not np.isclose(got, expected, rtol=1e-6):
-            mistakes = [
-                (2 * expected, "it is twice the loss: the ½ in front is missing"),
-                (
-                    n * expected,
-                    f"it is n = {n} times the loss: use the mean over points, not the sum",
-                ),
-                (
-                    2 * n * expected,
-                    "it is the plain sum of squares: divide by 2n (the ½ and the mean)",
-                ),
-                (
-                    float(_reference_loss(w, torch.zeros(()), X, y)),
-                    "the bias b is missing: use X @ w + b",
-                ),
-                (
-                    float(0.5 * (X @ w + b - y).abs().mean()),
-                    "square the residuals, not their absolute value",
-                ),
-            ]
-            hint = next(
-                (h for value, h in mistakes if np.isclose(got, value, rtol=1e-6)),
-                "compute r = X @ w + b - y, then 0.5 * (r ** 2).mean()",
-            )
-            fail(
-                f"mse_loss on a problem with n = {n}, d = {d} returned {got:.6g}, "
-                f"expected {expected:.6g}; {hint}"
-            )
-        n_cases += 1
-    passed("mse_loss", n_cases)
+
+def _diagnose_loss(case: dict, answer: Any, expected: list[dict]) -> None:
+    got = [_number(value, "mse_loss") for value in answer]
+    d = case["X"].shape[1]
+    for value, ref in zip(got, expected, strict=True):
+        loss, n = ref["loss"], ref["n"]
+        if close(value, loss):
+            continue
+        for wrong, hint in [
+            (2 * loss, "it is twice the loss: the ½ in front is missing"),
+            (n * loss, f"it is n = {n} times the loss: use the mean over points, not the sum"),
+            (2 * n * loss, "it is the plain sum of squares: divide by 2n (the ½ and the mean)"),
+            (ref["no_bias"], "the bias b is missing: use X @ w + b"),
+            (ref["absolute"], "square the residuals, not their absolute value"),
+        ]:
+            if close(value, wrong):
+                fail(
+                    f"mse_loss on a problem with n = {n}, d = {d} returned {value:.6g}, "
+                    f"expected {loss:.6g}; {hint}"
+                )
+        _fixed_divisor(got, [r["loss"] for r in expected], [r["n"] for r in expected], "mse_loss")
+        expect_close(
+            value,
+            loss,
+            what=f"mse_loss on a problem with n = {n}, d = {d}",
+            hint="check each part: the residual of every point, its square, the mean over the "
+            "points, and the ½ in front",
+            reveal="r = X @ w + b - y, then 0.5 * (r ** 2).mean()",
+        )
+
+
+mse_loss = Exercise(
+    name="mse_loss",
+    cases=_problem_cases,
+    call=lambda fn, case: [fn(*args) for args in _both_sizes(case)],
+    reference=_losses,
+    diagnose=_diagnose_loss,
+    seed=2021,
+    doc="""Check ``mse_loss(w, b, X, y)`` = 1/(2n) Σ (X w + b - y)² on random problems.
+
+    Recognises a missing ½, a sum instead of a mean, both, a forgotten bias, and a
+    mean taken over a fixed number of points instead of the rows of ``X``.""",
+)
 
 
 # --------------------------------------------------------------------------- exercise 2
-def _gradient_hint(got: Any, expected: Tensor, n: int, name: str) -> str:
+def _gradients(case: dict) -> list[dict]:
+    return [
+        {"grad": _autograd_gradient(w, b, X, y), "n": len(X), "d": X.shape[1]}
+        for w, b, X, y in _both_sizes(case)
+    ]
+
+
+def _gradient_hint(got: Any, expected: Any, n: int, name: str) -> str:
     for factor, hint in [
         (
             -1.0,
@@ -139,156 +219,183 @@ def _gradient_hint(got: Any, expected: Tensor, n: int, name: str) -> str:
         ),
         (-float(n), f"{name} has the wrong sign and is a sum instead of a mean"),
     ]:
-        if _close(got, factor * expected):
+        if close(got, factor * as_array(expected)):
             return hint
-    return f"by the chain rule {name} is " + ("X.T @ r / n" if name == "∂L/∂w" else "r.mean()")
+    return ""
 
 
-def mse_gradient(student_fn: Callable) -> None:
-    """Check ``mse_gradient(w, b, X, y)`` -> (∂L/∂w, ∂L/∂b) against autograd on random problems.
+_GRADIENT_RULES = {"∂L/∂w": "∂L/∂w = X.T @ r / n", "∂L/∂b": "∂L/∂b = r.mean()"}
 
-    Recognises a sign error, a sum instead of a mean, a stray factor 2 or ½, and a
-    gradient of the wrong shape.
-    """
-    gen = torch.Generator().manual_seed(453)
-    n_cases = 0
-    for n, d in _SHAPES:
-        w, b, X, y = _problem(gen, n, d)
-        expected_w, expected_b = _autograd_gradient(w, b, X, y)
-        got_w, got_b = _pair(
-            call(student_fn, w, b, X, y, name="mse_gradient"), "mse_gradient", "(grad_w, grad_b)"
-        )
-        if to_numpy(got_w).shape != (d,):
+
+def _diagnose_gradient(case: dict, answer: Any, expected: list[dict]) -> None:
+    pairs = [_pair(value, "mse_gradient", "(grad_w, grad_b)") for value in answer]
+    for (grad_w, grad_b), ref in zip(pairs, expected, strict=True):
+        n, d = ref["n"], ref["d"]
+        shape = tuple(as_array(grad_w, "∂L/∂w").shape)
+        if shape != (d,):
             fail(
-                f"∂L/∂w should have shape ({d},), one entry per weight, "
-                f"got {to_numpy(got_w).shape}; use X.T @ r / n"
+                f"∂L/∂w should have shape ({d},), one entry per weight, got {shape}. "
+                f"X is ({n}, {d}) and r = X w + b - y is ({n},): which side of their product "
+                "needs .T to give one number per column of X?",
+                reveal=_GRADIENT_RULES["∂L/∂w"],
             )
-        grad_b = _number(got_b, "mse_gradient's ∂L/∂b")
-        for got, expected, name in [(got_w, expected_w, "∂L/∂w"), (grad_b, expected_b, "∂L/∂b")]:
-            if not _close(got, expected):
-                assert_close(
-                    got,
-                    expected,
-                    what=f"{name} (n = {n}, d = {d})",
-                    rtol=1e-6,
-                    atol=1e-9,
-                    hint=_gradient_hint(got, expected, n, name),
-                )
-        n_cases += 1
-    passed("mse_gradient", n_cases)
+        _number(grad_b, "mse_gradient's ∂L/∂b")
+    rows = [ref["n"] for ref in expected]
+    for index, name in enumerate(("∂L/∂w", "∂L/∂b")):
+        got = [pair[index] for pair in pairs]
+        wanted = [ref["grad"][index] for ref in expected]
+        for value, right, ref in zip(got, wanted, expected, strict=True):
+            if close(value, right):
+                continue
+            hint = _gradient_hint(value, right, ref["n"], name)
+            if not hint:
+                _fixed_divisor(got, wanted, rows, name)
+                hint = "redo the chain rule: L → r_i → the parameter, averaged over the points"
+            expect_close(
+                np.reshape(as_array(value), as_array(right).shape),
+                right,
+                what=f"{name} (n = {ref['n']}, d = {ref['d']})",
+                hint=hint,
+                reveal=f"by the chain rule {_GRADIENT_RULES[name]}, with r = X @ w + b - y",
+            )
+
+
+mse_gradient = Exercise(
+    name="mse_gradient",
+    cases=_problem_cases,
+    call=lambda fn, case: [fn(*args) for args in _both_sizes(case)],
+    reference=_gradients,
+    diagnose=_diagnose_gradient,
+    forbidden=AUTOGRAD,
+    seed=453,
+    doc="""Check ``mse_gradient(w, b, X, y)`` -> (∂L/∂w, ∂L/∂b) against autograd on random problems.
+
+    Recognises a sign error, a sum instead of a mean, a stray factor 2 or ½, a mean
+    over a fixed number of points instead of the rows of ``X``, and a gradient of the
+    wrong shape. Autograd itself may not be used.""",
+)
 
 
 # --------------------------------------------------------------------------- exercise 3
-def gradient_descent_step(student_fn: Callable) -> None:
-    """Check ``gradient_descent_step(w, b, X, y, learning_rate)`` -> (w_new, b_new).
+def _step_cases(rng: np.random.Generator) -> list[dict]:
+    gen = generator(rng)
+    return [
+        {**_problem(gen, n, d), "learning_rate": learning_rate}
+        for (n, d, _), learning_rate in zip(_SHAPES, (0.1, 0.03, 0.2, 0.05), strict=True)
+    ]
+
+
+def _step(case: dict) -> dict:
+    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
+    grad_w, grad_b = _autograd_gradient(w, b, X, y)
+    return {"w_new": (w, grad_w), "b_new": (b, grad_b)}
+
+
+def _diagnose_step(case: dict, answer: Any, expected: dict) -> None:
+    got_w, got_b = _pair(answer, "gradient_descent_step", "(w_new, b_new)")
+    (n, d), learning_rate = case["X"].shape, case["learning_rate"]
+    shape = tuple(as_array(got_w, "w_new").shape)
+    if shape != (d,):
+        fail(f"w_new should have shape ({d},), like w, got {shape}")
+    new_b = _number(got_b, "gradient_descent_step's b_new")
+    for got, name in [(got_w, "w_new"), (new_b, "b_new")]:
+        old, grad = (as_array(v) for v in expected[name])
+        right = old - learning_rate * grad
+        if close(got, right):
+            continue
+        if close(got, old):
+            hint = f"{name} equals the old value: update it too" + (
+                " (the bias)" if name == "b_new" else ""
+            )
+        elif close(got, old + learning_rate * grad):
+            hint = "this steps uphill: subtract the gradient, parameter - learning_rate * gradient"
+        elif close(got, old - grad):
+            hint = "the learning rate is missing: parameter - learning_rate * gradient"
+        else:
+            hint = "take one step against the gradient of exercise 2, scaled by the learning rate"
+        expect_close(
+            got,
+            right,
+            what=f"{name} (n = {n}, d = {d}, η = {learning_rate})",
+            hint=hint,
+            reveal="new = old - learning_rate * gradient, with the gradient of exercise 2",
+        )
+
+
+gradient_descent_step = Exercise(
+    name="gradient_descent_step",
+    cases=_step_cases,
+    call=lambda fn, case: fn(case["w"], case["b"], case["X"], case["y"], case["learning_rate"]),
+    reference=_step,
+    diagnose=_diagnose_step,
+    seed=1847,
+    doc="""Check ``gradient_descent_step(w, b, X, y, learning_rate)`` -> (w_new, b_new).
 
     One batch step w - η ∂L/∂w, b - η ∂L/∂b, compared with autograd's gradient.
     Recognises a step uphill, a bias left unchanged, a missing learning rate, and
-    inputs changed in place.
-    """
-    gen = torch.Generator().manual_seed(1847)
-    n_cases = 0
-    for (n, d), learning_rate in zip(_SHAPES, (0.1, 0.03, 0.2, 0.05), strict=True):
-        w, b, X, y = _problem(gen, n, d)
-        w_before, b_before = w.clone(), b.clone()
-        grad_w, grad_b = _autograd_gradient(w, b, X, y)
-        got_w, got_b = _pair(
-            call(student_fn, w, b, X, y, learning_rate, name="gradient_descent_step"),
-            "gradient_descent_step",
-            "(w_new, b_new)",
-        )
-        if not (torch.equal(w, w_before) and torch.equal(b, b_before)):
-            fail(
-                "gradient_descent_step changed w or b in place; return new tensors "
-                "(w - learning_rate * grad_w) instead of updating with -="
-            )
-        expected_w, expected_b = w - learning_rate * grad_w, b - learning_rate * grad_b
-        if to_numpy(got_w).shape != (d,):
-            fail(f"w_new should have shape ({d},), got {to_numpy(got_w).shape}")
-        new_b = _number(got_b, "gradient_descent_step's b_new")
-        for got, expected, old, grad, name in [
-            (got_w, expected_w, w, grad_w, "w_new"),
-            (new_b, expected_b, b, grad_b, "b_new"),
-        ]:
-            if _close(got, expected):
-                continue
-            if _close(got, old):
-                hint = f"{name} equals the old value: update it too" + (
-                    " (the bias)" if name == "b_new" else ""
-                )
-            elif _close(got, old + learning_rate * grad):
-                hint = (
-                    "this steps uphill: subtract the gradient, parameter - learning_rate * gradient"
-                )
-            elif _close(got, old - grad):
-                hint = "the learning rate is missing: parameter - learning_rate * gradient"
-            else:
-                hint = "new = old - learning_rate * gradient, with the gradient of exercise 2"
-            assert_close(
-                got,
-                expected,
-                what=f"{name} (n = {n}, d = {d}, η = {learning_rate})",
-                rtol=1e-6,
-                atol=1e-9,
-                hint=hint,
-            )
-        n_cases += 1
-    passed("gradient_descent_step", n_cases)
+    inputs changed in place.""",
+)
 
 
 # --------------------------------------------------------------------------- exercise 4
-def normal_equation(student_fn: Callable) -> None:
-    """Check ``normal_equation(X, y)`` -> (w*, b*) against a least-squares solver.
+def _equation_cases(rng: np.random.Generator) -> list[dict]:
+    gen = generator(rng)
+    cases = []
+    for n, d, _ in _SHAPES:
+        problem = _problem(gen, n + 3, d)
+        cases.append({"X": problem["X"], "y": problem["y"]})
+    return cases
+
+
+def _least_squares(case: dict) -> dict:
+    X, y = case["X"], case["y"]
+    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+    theta = torch.linalg.lstsq(A, y[:, None]).solution[:, 0]
+    no_bias = torch.linalg.lstsq(X, y[:, None]).solution[:, 0]
+    return {"theta": theta, "no_bias": no_bias}
+
+
+def _diagnose_equation(case: dict, answer: Any, expected: dict) -> None:
+    n, d = case["X"].shape
+    theta = as_array(expected["theta"])
+    if isinstance(answer, (torch.Tensor, np.ndarray)) and tuple(answer.shape) == (d + 1,):
+        fail("normal_equation returned θ as one vector; return the pair (theta[:-1], theta[-1])")
+    got_w, got_b = _pair(answer, "normal_equation", "(w, b)")
+    shape = tuple(as_array(got_w, "w").shape)
+    if shape == (d + 1,):
+        fail(f"w has {d + 1} entries but there are {d} features; the last entry of θ is the bias b")
+    if shape != (d,):
+        fail(f"w should have shape ({d},), one entry per feature of X ({n}, {d}), got {shape}")
+    got = np.append(as_array(got_w), _number(got_b, "normal_equation's b"))
+    if close(got, theta):
+        return
+    if close(got[:-1], expected["no_bias"]):
+        hint = "these are the weights without a bias: append a column of ones to X for b"
+    elif close(got, np.roll(theta, 1)):
+        hint = "with the column of ones first, θ[0] is the bias: split θ to match where you put it"
+    else:
+        hint = "check the design matrix (X and a column of ones for b) and the system you solve"
+    expect_close(
+        got,
+        theta,
+        what=f"(w, b) on a problem with n = {n}, d = {d}",
+        hint=hint,
+        reveal="build A = [X, 1], solve (Aᵀ A) θ = Aᵀ y, then w = θ[:-1] and b = θ[-1]",
+    )
+
+
+normal_equation = Exercise(
+    name="normal_equation",
+    cases=_equation_cases,
+    call=lambda fn, case: fn(case["X"], case["y"]),
+    reference=_least_squares,
+    diagnose=_diagnose_equation,
+    forbidden=SOLVERS,
+    seed=1809,
+    doc="""Check ``normal_equation(X, y)`` -> (w*, b*) against a least-squares solver.
 
     Recognises a forgotten column of ones (no bias), θ returned unsplit, and a
-    column of ones put first but split as if it were last.
-    """
-    gen = torch.Generator().manual_seed(1809)
-    n_cases = 0
-    for n, d in _SHAPES:
-        _, _, X, y = _problem(gen, n + 3, d)
-        A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
-        theta = torch.linalg.lstsq(A, y[:, None]).solution[:, 0]
-        expected_w, expected_b = theta[:-1], theta[-1]
-        result = call(student_fn, X.clone(), y.clone(), name="normal_equation")
-        if isinstance(result, (Tensor, np.ndarray)) and to_numpy(result).shape == (d + 1,):
-            fail(
-                "normal_equation returned θ as one vector; return the pair (theta[:-1], theta[-1])"
-            )
-        got_w, got_b = _pair(result, "normal_equation", "(w, b)")
-        if to_numpy(got_w).shape == (d + 1,):
-            fail(
-                f"w has {d + 1} entries but there are {d} features; "
-                "the last entry of θ is the bias b"
-            )
-        if to_numpy(got_w).shape != (d,):
-            fail(f"w should have shape ({d},), got {to_numpy(got_w).shape}")
-        got_b = _number(got_b, "normal_equation's b")
-        if _close(got_w, expected_w, rtol=1e-5) and np.isclose(
-            got_b, float(expected_b), rtol=1e-5, atol=1e-8
-        ):
-            n_cases += 1
-            continue
-        no_bias = torch.linalg.lstsq(X, y[:, None]).solution[:, 0]
-        if _close(got_w, no_bias, rtol=1e-5):
-            hint = "these are the weights without a bias: append a column of ones to X for b"
-        elif _close(
-            np.append(to_numpy(got_w), got_b),
-            np.append(float(expected_b), to_numpy(expected_w)),
-            1e-5,
-        ):
-            hint = (
-                "with the column of ones first, θ[0] is the bias: split θ to match where you put it"
-            )
-        else:
-            hint = "build A = [X, 1], solve (Aᵀ A) θ = Aᵀ y, then w = θ[:-1] and b = θ[-1]"
-        assert_close(
-            np.append(to_numpy(got_w), got_b),
-            np.append(to_numpy(expected_w), float(expected_b)),
-            what=f"(w, b) on a problem with n = {n + 3}, d = {d}",
-            rtol=1e-5,
-            atol=1e-8,
-            hint=hint,
-        )
-        n_cases += 1
-    passed("normal_equation", n_cases)
+    column of ones put first but split as if it were last. A least-squares solver
+    (NumPy's, PyTorch's or scikit-learn's) may not be used: build the system and
+    solve it.""",
+)

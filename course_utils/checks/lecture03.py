@@ -8,189 +8,205 @@ to say which one it looks like.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
-
 import numpy as np
 import torch
 
-from ._core import assert_close, call, fail, passed, to_numpy
+from ._core import Exercise, Forbidden, as_array, close, expect_close, fail, generator
 
 __all__ = ["adaline_epoch", "adaline_gradients", "bce_from_logits", "logistic_gradients"]
 
-Tensor = torch.Tensor
+#: Gradients by hand mean without autograd.
+AUTOGRAD = (
+    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
+    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
+    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
+)
+
+#: The stable cross-entropy is the exercise: PyTorch's versions of it, and the softplus and
+#: log-sigmoid that contain its trick, are what it replaces.
+CROSS_ENTROPY = (
+    Forbidden(
+        "torch.nn.functional.binary_cross_entropy_with_logits",
+        "F.binary_cross_entropy_with_logits",
+    ),
+    Forbidden("torch.nn.functional.binary_cross_entropy", "F.binary_cross_entropy"),
+    Forbidden("torch.nn.BCEWithLogitsLoss", "nn.BCEWithLogitsLoss"),
+    Forbidden("torch.nn.BCELoss", "nn.BCELoss"),
+    Forbidden("torch.nn.functional.softplus", "F.softplus"),
+    Forbidden("torch.nn.functional.logsigmoid", "F.logsigmoid"),
+)
 
 
 # --------------------------------------------------------------------------- helpers
-def _close(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    a, b = to_numpy(a), to_numpy(b)
-    return (
-        a.shape == b.shape
-        and bool(np.all(np.isfinite(a)))
-        and np.allclose(a, b, rtol=rtol, atol=atol)
-    )
+def _bce(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.binary_cross_entropy_with_logits(z, y)
 
 
-def _as_tensor(value: Any, name: str, what: str) -> Tensor:
-    """The student's value as a float64 tensor; a bias of shape (1,) counts as a number."""
-    if value is None:
-        fail(f"{name} returned None for {what}; return a tensor")
-    try:
-        tensor = torch.as_tensor(
-            value.detach() if isinstance(value, Tensor) else value, dtype=torch.float64
-        )
-    except (TypeError, ValueError, RuntimeError):
-        fail(f"{name} returned a {type(value).__name__} for {what}; return a tensor")
-    return tensor.cpu()
-
-
-def _pair(got: Any, name: str, first: str, second: str) -> tuple[Tensor, Tensor]:
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(f"{name} should return a pair ({first}, {second}), got {type(got).__name__}")
-    w, b = _as_tensor(got[0], name, first), _as_tensor(got[1], name, second)
-    if b.numel() == 1:
-        b = b.reshape(())
-    return w, b
-
-
-def _diagnose(
-    got: tuple[Tensor, Tensor], mistakes: Iterable[tuple[str, tuple[Tensor, Tensor]]]
-) -> str | None:
-    """The hint of the first typical mistake whose result equals the student's."""
-    for hint, (w, b) in mistakes:
-        if _close(got[0], w) and _close(got[1], b):
-            return hint
-    return None
-
-
-def _cases(
-    seed: int, shapes: Iterable[tuple[int, int]]
-) -> Iterable[tuple[Tensor, Tensor, Tensor, Tensor]]:
-    """Random (w, b, X, y) with 0/1 targets, in float64."""
-    gen = torch.Generator().manual_seed(seed)
+def _data_cases(rng, shapes):
+    """Random w (d,), b 0-dim, X (n, d) and 0/1 targets y (n,), in float64."""
+    gen = generator(rng)
+    cases = []
     for n, d in shapes:
         X = torch.randn(n, d, generator=gen, dtype=torch.float64) * 1.5
         y = (torch.rand(n, generator=gen, dtype=torch.float64) < 0.5).double()
         w = torch.randn(d, generator=gen, dtype=torch.float64)
         b = torch.randn((), generator=gen, dtype=torch.float64)
-        yield w, b, X, y
+        cases.append({"w": w, "b": b, "X": X, "y": y})
+    return cases
 
 
-def _autograd(
-    loss_of: Callable, w: Tensor, b: Tensor, X: Tensor, y: Tensor
-) -> tuple[Tensor, Tensor]:
+def _autograd(loss_of, case):
     """Gradients of ``loss_of(w, b, X, y)`` with respect to w and b, by autograd."""
-    w, b = w.clone().requires_grad_(), b.clone().requires_grad_()
-    loss_of(w, b, X, y).backward()
-    return w.grad, b.grad
+    w, b = case["w"].clone().requires_grad_(), case["b"].clone().requires_grad_()
+    grad_w, grad_b = torch.autograd.grad(loss_of(w, b, case["X"], case["y"]), (w, b))
+    return grad_w, grad_b
 
 
-def _mean_gradients(X: Tensor, signal: Tensor) -> tuple[Tensor, Tensor]:
+def _mean_gradients(X, signal):
     """(1/n) Xᵀ signal and the mean of signal: the shape of every gradient in this lecture."""
     return X.T @ signal / len(signal), signal.mean()
 
 
-def _check_gradients(
-    student_fn: Callable,
-    name: str,
-    reference: tuple[Tensor, Tensor],
-    args: tuple,
-    mistakes: list,
-    formula: str,
-) -> None:
-    w, b, X, y = args
-    got = call(student_fn, w.clone(), b.clone(), X.clone(), y.clone(), name=name)
-    got = _pair(got, name, "grad_w", "grad_b")
-    where = f"for {X.shape[0]} examples with {X.shape[1]} features"
-    if _close(got[0], reference[0]) and _close(got[1], reference[1]):
+def _pair(got, name, first, second):
+    """The student's pair as two float64 arrays; a second entry of one value counts as a number."""
+    if not isinstance(got, list) or len(got) != 2:
+        shown = getattr(got, "type_name", type(got).__name__)
+        shown = f"{len(got)} values" if isinstance(got, list) else shown
+        fail(f"{name} should return a pair ({first}, {second}), got {shown}")
+    arrays = []
+    for value, label in zip(got, (first, second), strict=True):
+        if value is None:
+            fail(f"{name} returned None for {label}; return a tensor")
+        arrays.append(as_array(value, f"{label} from {name}"))
+    if arrays[1].size == 1:
+        arrays[1] = arrays[1].reshape(())
+    return arrays[0], arrays[1]
+
+
+def _matches(got, mistakes):
+    """The hint of the first typical mistake whose result equals the student's."""
+    for hint, w, b in mistakes:
+        if close(got[0], w) and close(got[1], b):
+            return hint
+    return None
+
+
+def _diagnose_pair(got, expected, *, name, where, first, second, hints, reveal):
+    """Compare a pair with the reference; name a typical mistake before comparing values."""
+    w, b = _pair(got, name, first, second)
+    if close(w, expected["w"]) and close(b, expected["b"]):
         return
-    hint = _diagnose(got, mistakes)
+    hint = _matches((w, b), expected["mistakes"])
     if hint:
-        fail(f"{name} is wrong {where}: {hint}")
-    assert_close(
-        got[0], reference[0], what=f"grad_w {where}", hint=f"it is {formula}", rtol=1e-6, atol=1e-8
-    )
-    assert_close(
-        got[1],
-        reference[1],
-        what=f"grad_b {where}",
-        hint="it is the mean of the errors",
-        rtol=1e-6,
-        atol=1e-8,
-    )
+        fail(f"{name} {where} is wrong: {hint}")
+    expect_close(w, expected["w"], what=f"{first} {where}", hint=hints[0], reveal=reveal)
+    expect_close(b, expected["b"], what=f"{second} {where}", hint=hints[1], reveal=reveal)
 
 
-# --------------------------------------------------------------------------- Adaline
-def _adaline_loss(w: Tensor, b: Tensor, X: Tensor, y: Tensor) -> Tensor:
+def _where(case):
+    n, d = case["X"].shape
+    return f"for {n} example{'s' if n > 1 else ''} with {d} feature{'s' if d > 1 else ''}"
+
+
+def _call_gradients(fn, case):
+    return fn(case["w"], case["b"], case["X"], case["y"])
+
+
+# --------------------------------------------------------------------------- adaline_gradients
+def _adaline_loss(w, b, X, y):
     return 0.5 * ((X @ w + b - y) ** 2).mean()
 
 
-def _adaline_grads(w: Tensor, b: Tensor, X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _adaline_cases(rng):
+    return _data_cases(rng, [(9, 2), (25, 3), (1, 4), (40, 1), (6, 5)])
+
+
+def _adaline_reference(case):
+    gw, gb = _autograd(_adaline_loss, case)
+    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
     error = X @ w + b - y
-    return X.T @ error / len(y), error.mean()
+    step = (X @ w + b >= 0.5).double() - y
+    n = len(y)
+    mistakes = [
+        (
+            "it has the opposite sign; the error is z − y (prediction minus target), "
+            "and the gradient points uphill",
+            -gw,
+            -gb,
+        ),
+        (
+            "it is n times too large: divide by the number of examples "
+            "(take the mean, not the sum)",
+            gw * n,
+            gb * n,
+        ),
+        ("it is twice too large: the ½ in the loss cancels the 2 from the square", 2 * gw, 2 * gb),
+        (
+            "grad_w is right but grad_b is zero: the bias gets the mean of the errors",
+            gw,
+            torch.zeros(()),
+        ),
+        (
+            "grad_w is right but grad_b is not: the bias gradient is the mean of the errors z − y",
+            gw,
+            error.sum(),
+        ),
+        (
+            "it uses the thresholded output, as the perceptron does; Adaline learns "
+            "from the linear output z = Xw + b",
+            *_mean_gradients(X, step),
+        ),
+    ]
+    return {"w": gw, "b": gb, "mistakes": mistakes}
 
 
-def adaline_gradients(student_fn: Callable) -> None:
-    """Check ``adaline_gradients(w, b, X, y) -> (grad_w, grad_b)``.
+def _diagnose_adaline(case, got, expected):
+    _diagnose_pair(
+        got,
+        expected,
+        name="adaline_gradients",
+        where=_where(case),
+        first="grad_w",
+        second="grad_b",
+        hints=(
+            "work out ∂L/∂w_j for one weight first, then write all of them as one matrix product",
+            "treat b as the weight of a feature that is always 1",
+        ),
+        reveal="grad_w = (1/n) Xᵀ(z − y) with z = X w + b, and grad_b is the mean of the "
+        "errors z − y",
+    )
+
+
+adaline_gradients = Exercise(
+    name="adaline_gradients",
+    cases=_adaline_cases,
+    call=_call_gradients,
+    reference=_adaline_reference,
+    diagnose=_diagnose_adaline,
+    forbidden=AUTOGRAD,
+    seed=303,
+    doc="""Check ``adaline_gradients(w, b, X, y) -> (grad_w, grad_b)``.
 
     The gradient of the Adaline loss L = 1/(2n) Σ (x⁽ⁱ⁾·w + b − y⁽ⁱ⁾)², compared with
-    autograd on random data, including a single example and a single feature.
-    """
-    name = "adaline_gradients"
-    n_cases = 0
-    for w, b, X, y in _cases(303, [(9, 2), (25, 3), (1, 4), (40, 1), (6, 5)]):
-        reference = _autograd(_adaline_loss, w, b, X, y)
-        gw, gb = reference
-        error = X @ w + b - y
-        step = (X @ w + b >= 0.5).double() - y
-        mistakes = [
-            (
-                "it has the opposite sign; the error is z − y (prediction minus target), "
-                "and the gradient points uphill",
-                (-gw, -gb),
-            ),
-            (
-                "it is n times too large: divide by the number of examples "
-                "(take the mean, not the sum)",
-                (gw * len(y), gb * len(y)),
-            ),
-            (
-                "it is twice too large: the ½ in the loss cancels the 2 from the square",
-                (2 * gw, 2 * gb),
-            ),
-            (
-                "grad_w is right but grad_b is zero: the bias gets the mean of the errors",
-                (gw, torch.zeros(())),
-            ),
-            (
-                "grad_w is right but grad_b is not: the bias gradient is the mean of "
-                "the errors z − y",
-                (gw, error.sum()),
-            ),
-            (
-                "it uses the thresholded output, as the perceptron does; Adaline learns "
-                "from the linear output z = Xw + b",
-                _mean_gradients(X, step),
-            ),
-        ]
-        _check_gradients(student_fn, name, reference, (w, b, X, y), mistakes, "(1/n) Xᵀ(z − y)")
-        n_cases += 1
-    passed(name, n_cases)
+    autograd on random data, including a single example and a single feature; autograd
+    itself may not be used.""",
+)
 
 
-def _adaline_epoch(
-    w: Tensor,
-    b: Tensor,
-    X: Tensor,
-    y: Tensor,
-    learning_rate: float,
-    batch_size: int,
+# --------------------------------------------------------------------------- adaline_epoch
+def _epoch(
+    w,
+    b,
+    X,
+    y,
+    learning_rate,
+    batch_size,
     *,
-    sign: float = 1.0,
-    divide_by: int | None = None,
-    stale: bool = False,
-    first_only: bool = False,
-) -> tuple[Tensor, Tensor]:
+    sign=1.0,
+    divide_by=None,
+    stale=False,
+    first_only=False,
+):
     """Reference epoch, and with its keyword arguments the epochs typical mistakes give."""
     w0, b0 = w, b
     for start in range(0, len(y), batch_size):
@@ -204,199 +220,263 @@ def _adaline_epoch(
     return w, b
 
 
-def adaline_epoch(student_fn: Callable) -> None:
-    """Check ``adaline_epoch(w, b, X, y, learning_rate, batch_size) -> (w, b)``.
+#: (n, d), batch_size and learning_rate of each case: full batch, online, uneven last batches.
+EPOCH_SETTINGS = [
+    ((12, 2), 12, 0.3),
+    ((7, 3), 1, 0.05),
+    ((10, 2), 4, 0.2),
+    ((9, 1), 3, 0.4),
+    ((11, 4), 5, 0.1),
+]
+
+
+def _epoch_cases(rng):
+    cases = _data_cases(rng, [shape for shape, _, _ in EPOCH_SETTINGS])
+    for case, (_, batch_size, learning_rate) in zip(cases, EPOCH_SETTINGS, strict=True):
+        case.update(learning_rate=learning_rate, batch_size=batch_size)
+    return cases
+
+
+def _call_epoch(fn, case):
+    # w and b are the student's to update: in place (w -= ...) is fine, the new ones are returned.
+    w, b = case["w"].clone(), case["b"].clone()
+    return fn(w, b, case["X"], case["y"], case["learning_rate"], case["batch_size"])
+
+
+def _epoch_reference(case):
+    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
+    lr, size = case["learning_rate"], case["batch_size"]
+    right = _epoch(w, b, X, y, lr, size)
+    mistakes = [
+        ("it returned the weights unchanged", w, b),
+        (
+            "the weights moved uphill: subtract learning_rate × gradient",
+            *_epoch(w, b, X, y, lr, size, sign=-1.0),
+        ),
+        (
+            "w is right but b did not move: update the bias too, with the mean error of each batch",
+            right[0],
+            b,
+        ),
+        (
+            "it divides every batch's gradient by batch_size; the last batch can be "
+            "smaller, so take the mean over the examples it really has",
+            *_epoch(w, b, X, y, lr, size, divide_by=size),
+        ),
+        (
+            "every batch's gradient was computed at the starting weights; compute "
+            "each one at the weights the previous step left",
+            *_epoch(w, b, X, y, lr, size, stale=True),
+        ),
+        (
+            "only the first mini-batch was used; loop over all of them",
+            *_epoch(w, b, X, y, lr, size, first_only=True),
+        ),
+        (
+            "it made one full-batch step; make one step per mini-batch of batch_size examples",
+            *_epoch(w, b, X, y, lr, len(y)),
+        ),
+    ]
+    return {"w": right[0], "b": right[1], "mistakes": mistakes}
+
+
+def _diagnose_epoch(case, got, expected):
+    where = (
+        f"(n = {len(case['y'])}, batch_size = {case['batch_size']}, "
+        f"learning_rate = {case['learning_rate']})"
+    )
+    _diagnose_pair(
+        got,
+        expected,
+        name="adaline_epoch",
+        where=where,
+        first="the new w",
+        second="the new b",
+        hints=(
+            "go through the batches in order, one gradient step per batch, each at the "
+            "weights the previous step left",
+            "the bias takes one step per batch too",
+        ),
+        reveal="for each batch in order: error = Xb @ w + b - yb, then "
+        "w -= lr * Xb.T @ error / len(yb) and b -= lr * error.mean()",
+    )
+
+
+adaline_epoch = Exercise(
+    name="adaline_epoch",
+    cases=_epoch_cases,
+    call=_call_epoch,
+    reference=_epoch_reference,
+    diagnose=_diagnose_epoch,
+    seed=2024,
+    doc="""Check ``adaline_epoch(w, b, X, y, learning_rate, batch_size) -> (w, b)``.
 
     For tensors w (d,), b (0-dim), X (n, d) and y (n,); the new (w, b) have the same shapes.
     One pass over the examples in the order given, in mini-batches of ``batch_size``
     (the last one may be smaller), one gradient step per mini-batch, each step using
     the weights the previous one left. ``batch_size = n`` is one full-batch step and
-    ``batch_size = 1`` the online Widrow–Hoff rule.
-    """
-    name = "adaline_epoch"
-    n_cases = 0
-    settings = [
-        ((12, 2), 12, 0.3),
-        ((7, 3), 1, 0.05),
-        ((10, 2), 4, 0.2),
-        ((9, 1), 3, 0.4),
-        ((11, 4), 5, 0.1),
-    ]
-    for (w, b, X, y), (_, batch_size, lr) in zip(
-        _cases(2024, [s[0] for s in settings]), settings, strict=True
-    ):
-        expected = _adaline_epoch(w, b, X, y, lr, batch_size)
-        got = call(
-            student_fn, w.clone(), b.clone(), X.clone(), y.clone(), lr, batch_size, name=name
-        )
-        got = _pair(got, name, "new w", "new b")
-        where = f"(n = {len(y)}, batch_size = {batch_size}, learning_rate = {lr})"
-        if _close(got[0], expected[0]) and _close(got[1], expected[1]):
-            n_cases += 1
-            continue
-        mistakes = [
-            ("it returned the weights unchanged", (w, b)),
-            (
-                "the weights moved uphill: subtract learning_rate × gradient",
-                _adaline_epoch(w, b, X, y, lr, batch_size, sign=-1.0),
-            ),
-            (
-                "w is right but b did not move: update the bias too, with the mean "
-                "error of each batch",
-                (expected[0], b),
-            ),
-            (
-                "it divides every batch's gradient by batch_size; the last batch can be "
-                "smaller, so take the mean over the examples it really has",
-                _adaline_epoch(w, b, X, y, lr, batch_size, divide_by=batch_size),
-            ),
-            (
-                "every batch's gradient was computed at the starting weights; compute "
-                "each one at the weights the previous step left",
-                _adaline_epoch(w, b, X, y, lr, batch_size, stale=True),
-            ),
-            (
-                "only the first mini-batch was used; loop over all of them",
-                _adaline_epoch(w, b, X, y, lr, batch_size, first_only=True),
-            ),
-            (
-                "it made one full-batch step; make one step per mini-batch of batch_size examples",
-                _adaline_epoch(w, b, X, y, lr, len(y)),
-            ),
-        ]
-        hint = _diagnose(got, mistakes)
-        if hint:
-            fail(f"{name} {where} is wrong: {hint}")
-        assert_close(
-            got[0],
-            expected[0],
-            what=f"the new w {where}",
-            rtol=1e-6,
-            atol=1e-8,
-            hint="for each batch in order: error = Xb @ w + b - yb, "
-            "then w -= lr * Xb.T @ error / len(yb)",
-        )
-        assert_close(
-            got[1],
-            expected[1],
-            what=f"the new b {where}",
-            rtol=1e-6,
-            atol=1e-8,
-            hint="for each batch in order: b -= lr * error.mean()",
-        )
-    passed(name, n_cases)
+    ``batch_size = 1`` the online Widrow–Hoff rule.""",
+)
 
 
-# --------------------------------------------------------------------------- logistic regression
-def _bce(z: Tensor, y: Tensor) -> Tensor:
-    return torch.nn.functional.binary_cross_entropy_with_logits(z, y)
-
-
-def _logistic_loss(w: Tensor, b: Tensor, X: Tensor, y: Tensor) -> Tensor:
+# --------------------------------------------------------------------------- logistic_gradients
+def _logistic_loss(w, b, X, y):
     return _bce(X @ w + b, y)
 
 
-def logistic_gradients(student_fn: Callable) -> None:
-    """Check ``logistic_gradients(w, b, X, y) -> (grad_w, grad_b)``.
+def _logistic_cases(rng):
+    return _data_cases(rng, [(8, 2), (30, 3), (1, 2), (50, 1), (5, 4)])
+
+
+def _logistic_reference(case):
+    gw, gb = _autograd(_logistic_loss, case)
+    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
+    z = X @ w + b
+    p = torch.sigmoid(z)
+    mistakes = [
+        (
+            "it has the opposite sign; the gradient of the cross-entropy with "
+            "respect to z is ŷ − y",
+            -gw,
+            -gb,
+        ),
+        (
+            "it is n times too large: divide by the number of examples (the loss is a mean)",
+            gw * len(y),
+            gb * len(y),
+        ),
+        (
+            "this is Adaline's gradient (z − y); logistic regression uses ŷ − y with ŷ = σ(z)",
+            *_mean_gradients(X, z - y),
+        ),
+        (
+            "this is the gradient of the squared error of σ(z), with the extra factor σ'(z); "
+            "the cross-entropy's is simply ŷ − y",
+            *_mean_gradients(X, (p - y) * p * (1 - p)),
+        ),
+        (
+            "grad_w is right but grad_b is zero: the bias gets the mean of ŷ − y",
+            gw,
+            torch.zeros(()),
+        ),
+    ]
+    return {"w": gw, "b": gb, "mistakes": mistakes}
+
+
+def _diagnose_logistic(case, got, expected):
+    _diagnose_pair(
+        got,
+        expected,
+        name="logistic_gradients",
+        where=_where(case),
+        first="grad_w",
+        second="grad_b",
+        hints=(
+            "start from ∂ℓ/∂z for one example, then apply the chain rule through z = X w + b",
+            "treat b as the weight of a feature that is always 1",
+        ),
+        reveal="grad_w = (1/n) Xᵀ(σ(z) − y) with z = X w + b, and grad_b is the mean of σ(z) − y",
+    )
+
+
+logistic_gradients = Exercise(
+    name="logistic_gradients",
+    cases=_logistic_cases,
+    call=_call_gradients,
+    reference=_logistic_reference,
+    diagnose=_diagnose_logistic,
+    forbidden=AUTOGRAD,
+    seed=404,
+    doc="""Check ``logistic_gradients(w, b, X, y) -> (grad_w, grad_b)``.
 
     The gradient of the mean binary cross-entropy of ŷ = σ(Xw + b) with 0/1 targets y,
-    compared with autograd on random data.
-    """
-    name = "logistic_gradients"
-    n_cases = 0
-    for w, b, X, y in _cases(404, [(8, 2), (30, 3), (1, 2), (50, 1), (5, 4)]):
-        reference = _autograd(_logistic_loss, w, b, X, y)
-        gw, gb = reference
-        z = X @ w + b
-        p = torch.sigmoid(z)
-
-        mistakes = [
-            (
-                "it has the opposite sign; the gradient of the cross-entropy with "
-                "respect to z is ŷ − y",
-                (-gw, -gb),
-            ),
-            (
-                "it is n times too large: divide by the number of examples (the loss is a mean)",
-                (gw * len(y), gb * len(y)),
-            ),
-            (
-                "this is Adaline's gradient (z − y); logistic regression uses ŷ − y with ŷ = σ(z)",
-                _mean_gradients(X, z - y),
-            ),
-            (
-                "this is the gradient of the squared error of σ(z), with the extra factor σ'(z); the "
-                "cross-entropy's is simply ŷ − y",
-                _mean_gradients(X, (p - y) * p * (1 - p)),
-            ),
-            (
-                "grad_w is right but grad_b is zero: the bias gets the mean of ŷ − y",
-                (gw, torch.zeros(())),
-            ),
-        ]
-        _check_gradients(student_fn, name, reference, (w, b, X, y), mistakes, "(1/n) Xᵀ(σ(z) − y)")
-        n_cases += 1
-    passed(name, n_cases)
+    compared with autograd on random data; autograd itself may not be used.""",
+)
 
 
-def bce_from_logits(student_fn: Callable) -> None:
-    """Check ``bce_from_logits(z, y)``: the mean binary cross-entropy from logits, stable for any z.
-
-    Tried on moderate logits in float64, and on logits of ±30 to ±500 where the
-    textbook formula −[y log σ(z) + (1 − y) log(1 − σ(z))] takes the log of 0 (or
-    exp overflows) and returns inf or nan.
-    """
-    name = "bce_from_logits"
-    gen = torch.Generator().manual_seed(55)
+# --------------------------------------------------------------------------- bce_from_logits
+def _bce_cases(rng):
+    gen = generator(rng)
     cases = []
     for n in (6, 1, 20):
         z = torch.randn(n, generator=gen, dtype=torch.float64) * 3
-        cases.append((z, (torch.rand(n, generator=gen, dtype=torch.float64) < 0.5).double()))
+        y = (torch.rand(n, generator=gen, dtype=torch.float64) < 0.5).double()
+        cases.append({"z": z, "y": y})
+    # Logits where σ(z) rounds to 0 or 1 (in float32 here) and exp(z) overflows (below).
     cases.append(
-        (torch.tensor([30.0, -30.0, 120.0, -120.0, 0.5]), torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0]))
+        {
+            "z": torch.tensor([30.0, -30.0, 120.0, -120.0, 0.5]),
+            "y": torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0]),
+        }
     )
     cases.append(
-        (
-            torch.tensor([500.0, -500.0, 800.0, -2.0], dtype=torch.float64),
-            torch.tensor([0.0, 1.0, 1.0, 0.0], dtype=torch.float64),
-        )
+        {
+            "z": torch.tensor([500.0, -500.0, 800.0, -2.0], dtype=torch.float64),
+            "y": torch.tensor([0.0, 1.0, 1.0, 0.0], dtype=torch.float64),
+        }
     )
-    for z, y in cases:
-        expected = _bce(z.double(), y.double())
-        got = call(student_fn, z.clone(), y.clone(), name=name)
-        got = _as_tensor(got, name, "the loss")
-        where = f"for logits {[round(v, 2) for v in z.tolist()]} and targets {y.tolist()}"
-        if got.shape != ():
-            hint = " (one loss per example? return their mean)" if got.shape == z.shape else ""
-            fail(
-                f"{name} should return one number (a 0-dim tensor), "
-                f"got shape {tuple(got.shape)}{hint}"
-            )
-        if not torch.isfinite(got):
-            fail(
-                f"{name} returned {got.item()} {where}: log(σ(z)) underflows to log(0) "
-                "for large |z|. "
-                "Use log(1 + e^z) = max(z, 0) + log(1 + e^(−|z|)), so the loss is "
-                "max(z, 0) − y z + log(1 + e^(−|z|))"
-            )
-        if _close(got, -expected, rtol=1e-5, atol=1e-6):
-            fail(
-                f"{name} {where} is negative: the cross-entropy "
-                "−[y log ŷ + (1 − y) log(1 − ŷ)] is never below 0"
-            )
-        if _close(got, expected * len(y), rtol=1e-5, atol=1e-6) and len(y) > 1:
-            fail(f"{name} {where} is the sum over examples; return the mean")
-        if _close(got, _bce(z.double(), 1 - y.double()), rtol=1e-5, atol=1e-6):
-            fail(
-                f"{name} {where} swapped the roles of y and 1 − y: "
-                "y = 1 should be penalised by −log σ(z)"
-            )
-        assert_close(
-            got,
-            expected,
-            what=f"the loss {where}",
-            rtol=1e-5,
-            atol=1e-6,
-            hint="the mean of max(z, 0) − y z + log(1 + e^(−|z|))",
+    return cases
+
+
+def _bce_reference(case):
+    z, y = case["z"].double(), case["y"].double()
+    return {"loss": _bce(z, y), "swapped": _bce(z, 1 - y)}
+
+
+def _diagnose_bce(case, got, expected):
+    name = "bce_from_logits"
+    z, y = case["z"], case["y"]
+    if got is None:
+        fail(f"{name} returned None; return the loss as a tensor")
+    loss = as_array(got, f"the loss from {name}")
+    if loss.shape != ():
+        hint = " (one loss per example? return their mean)" if loss.shape == tuple(z.shape) else ""
+        fail(
+            f"{name} should return one number (a 0-dim tensor), got shape {tuple(loss.shape)}{hint}"
         )
-    passed(name, len(cases))
+    where = f"for logits {[round(v, 2) for v in z.tolist()]} and targets {y.tolist()}"
+    reveal = "the loss is the mean of max(z, 0) − y z + log(1 + e^(−|z|))"
+    if not np.isfinite(loss):
+        fail(
+            f"{name} returned {float(loss)} {where}: log(σ(z)) underflows to log(0) "
+            "for large |z| (and e^z overflows). Write log(1 + e^z) as "
+            "max(z, 0) + log(1 + e^(−|z|)), which never exponentiates a positive number",
+            reveal=reveal,
+        )
+    right = expected["loss"]
+    if close(loss, -right):
+        fail(
+            f"{name} {where} is negative: the cross-entropy "
+            "−[y log ŷ + (1 − y) log(1 − ŷ)] is never below 0"
+        )
+    if len(y) > 1 and close(loss, right * len(y)):
+        fail(f"{name} {where} is the sum over examples; return the mean")
+    if close(loss, expected["swapped"]):
+        fail(
+            f"{name} {where} swapped the roles of y and 1 − y: "
+            "y = 1 should be penalised by −log σ(z)"
+        )
+    expect_close(
+        loss,
+        right,
+        what=f"the loss {where}",
+        hint="one example's loss is log(1 + e^z) − y z; write it in its stable form and average",
+        reveal=reveal,
+    )
+
+
+bce_from_logits = Exercise(
+    name="bce_from_logits",
+    cases=_bce_cases,
+    call=lambda fn, case: fn(case["z"], case["y"]),
+    reference=_bce_reference,
+    diagnose=_diagnose_bce,
+    forbidden=CROSS_ENTROPY,
+    seed=55,
+    doc="""Check ``bce_from_logits(z, y)``: the mean binary cross-entropy, stable for any logits z.
+
+    Tried on moderate logits in float64, and on logits of ±30 to ±800 where the
+    textbook formula −[y log σ(z) + (1 − y) log(1 − σ(z))] takes the log of 0 (or
+    exp overflows) and returns inf or nan. PyTorch's cross-entropy functions, softplus
+    and log-sigmoid may not be used (the stable formula is the exercise).""",
+)

@@ -2,214 +2,361 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
 
-from ._core import assert_close, call, fail, passed, to_numpy
+from ._core import (
+    Exercise,
+    Forbidden,
+    as_array,
+    as_number,
+    close,
+    expect_close,
+    fail,
+)
 
 __all__ = ["cross_entropy", "relu_derivative", "softmax", "two_layer_backward"]
 
+#: Gradients by hand mean without autograd.
+AUTOGRAD = (
+    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
+    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
+    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
+)
+LOG_SOFTMAX = (
+    Forbidden("torch.nn.functional.log_softmax", "F.log_softmax"),
+    Forbidden("scipy.special.log_softmax", "scipy.special.log_softmax"),
+)
+SOFTMAX = (
+    Forbidden("torch.softmax", "torch.softmax"),
+    Forbidden("torch.nn.functional.softmax", "F.softmax"),
+    Forbidden("scipy.special.softmax", "scipy.special.softmax"),
+    *LOG_SOFTMAX,
+)
+CROSS_ENTROPY = (
+    Forbidden("torch.nn.functional.cross_entropy", "F.cross_entropy"),
+    Forbidden("torch.nn.functional.nll_loss", "F.nll_loss"),
+    Forbidden("torch.nn.CrossEntropyLoss", "nn.CrossEntropyLoss"),
+    *LOG_SOFTMAX,
+)
 
-def _close(a: np.ndarray, b: np.ndarray, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    return (
-        a.shape == b.shape
-        and bool(np.all(np.isfinite(a)))
-        and np.allclose(a, b, rtol=rtol, atol=atol)
-    )
+#: What an error message says when two arrays do not line up.
+_SHAPE_WORDS = (
+    "size mismatch",
+    "mismatch in its core dimension",
+    "must match the size",
+    "cannot be multiplied",
+    "shapes cannot",
+    "could not be broadcast",
+    "Expected size",
+    "shape",
+)
 
 
-def _reference_softmax(Z: np.ndarray) -> np.ndarray:
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    exps = np.exp(shifted)
+def _shape_error(exc: BaseException) -> str | None:
+    """The first line of ``exc`` when it is a shape error (and not "not written yet")."""
+    if isinstance(exc, NotImplementedError):
+        return None
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if any(word in text for word in _SHAPE_WORDS):
+        return f"{type(exc).__name__}: {text}"
+    return None
+
+
+def _calling(fn, *args):
+    """``fn(*args)``, or ``{"shape_error": ...}`` when it fails because shapes do not line up.
+
+    Any other exception (including "not written yet" and a forbidden call) goes on to
+    the runner, which reports it.
+    """
+    try:
+        result = fn(*args)
+    except (ValueError, RuntimeError, IndexError, TypeError) as exc:
+        error = _shape_error(exc)
+        if error is None:
+            raise
+        return {"shape_error": error}
+    # np.float64 passes for a Python float but does not survive JSON when it is inf or nan
+    return result.item() if isinstance(result, np.generic) else result
+
+
+def _raised(answer) -> str | None:
+    return answer.get("shape_error") if isinstance(answer, dict) else None
+
+
+def _softmax_rows(Z: np.ndarray) -> np.ndarray:
+    exps = np.exp(Z - Z.max(axis=1, keepdims=True))
     return exps / exps.sum(axis=1, keepdims=True)
 
 
-def _reference_cross_entropy(Z: np.ndarray, y: np.ndarray) -> float:
+def _log_softmax_rows(Z: np.ndarray) -> np.ndarray:
     m = Z.max(axis=1, keepdims=True)
-    log_probs = Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(y)), y].mean())
+    return Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
 
 
 # --------------------------------------------------------------------------- ReLU
-def relu_derivative(student_fn: Callable) -> None:
-    """Check ``relu_derivative(z)``: 1.0 where z > 0, else 0.0 (also at 0), shaped like ``z``."""
-    rng = np.random.default_rng(404)
-    cases = [rng.normal(0, 3, size) for size in [(9,), (4, 5), (2, 3, 4)]]
-    cases.append(np.array([-2.0, -1e-9, 0.0, 1e-9, 3.0]))
-    for z in cases:
-        original = z.copy()
-        got = call(student_fn, z, name="relu_derivative")
-        if not np.array_equal(z, original):
-            fail("relu_derivative changed its input in place; return a new array instead")
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            fail(f"relu_derivative should return an array of numbers, got {type(got).__name__}")
-        expected = (z > 0).astype(float)
-        if got.shape != expected.shape:
-            fail(
-                f"relu_derivative returned shape {got.shape} for an input of shape {z.shape}; "
-                "the derivative is taken entry by entry, so the shapes must match"
-            )
-        if np.array_equal(got, expected):
-            continue
-        if np.allclose(got, np.maximum(z, 0)):
-            fail(
-                "relu_derivative returned max(0, z), the ReLU itself; its derivative is 1 where "
-                "z > 0 and 0 elsewhere"
-            )
-        if np.allclose(got, (z < 0).astype(float)) or np.allclose(got, (z <= 0).astype(float)):
-            fail(
-                "relu_derivative is 1 for negative z; the slope is 1 on the positive side, "
-                "0 on the negative"
-            )
-        if np.allclose(got[z != 0], expected[z != 0]):
-            fail(
-                "relu_derivative is wrong at z = 0 exactly; use 0 there, as PyTorch does "
-                "(z > 0, not z >= 0)"
-            )
-        assert_close(
-            got,
-            expected,
-            what=f"relu_derivative on an array of shape {z.shape}",
-            hint="it is 1.0 where z > 0 and 0.0 elsewhere",
+def _relu_cases(rng):
+    cases = [{"z": rng.normal(0, 3, size)} for size in [(9,), (4, 5), (2, 3, 4)]]
+    cases.append({"z": np.array([-2.0, -1e-9, 0.0, 1e-9, 3.0])})
+    return cases
+
+
+def _relu_reference(case):
+    z = case["z"]
+    return {
+        "right": (z > 0).astype(float),
+        "relu": np.maximum(z, 0),
+        "negative": (z < 0).astype(float),
+        "non_positive": (z <= 0).astype(float),
+    }
+
+
+def _diagnose_relu(case, got, expected):
+    z = case["z"]
+    _no_shape_error("relu_derivative", got, f"an input of shape {z.shape}")
+    array = as_array(got, "relu_derivative")
+    if array.shape != z.shape:
+        fail(
+            f"relu_derivative returned shape {array.shape} for an input of shape {z.shape}; "
+            "the derivative is taken entry by entry, so the shapes must match"
         )
-    passed("relu_derivative", len(cases))
+    if close(array, expected["right"]):
+        return
+    if close(array, expected["relu"]):
+        fail(
+            "relu_derivative returned max(0, z), the ReLU itself; its derivative is 1 where "
+            "z > 0 and 0 elsewhere"
+        )
+    if close(array, expected["negative"]) or close(array, expected["non_positive"]):
+        fail(
+            "relu_derivative is 1 for negative z; the slope is 1 on the positive side, "
+            "0 on the negative"
+        )
+    if (z == 0).any() and close(array[z != 0], expected["right"][z != 0]):
+        fail(
+            "relu_derivative is wrong at z = 0 exactly; use 0 there, as PyTorch does "
+            "(z > 0, not z >= 0)"
+        )
+    expect_close(
+        array,
+        expected["right"],
+        what=f"relu_derivative on an array of shape {z.shape}",
+        hint="it is 1.0 where z > 0 and 0.0 elsewhere",
+        reveal="(z > 0).astype(z.dtype)",
+    )
+
+
+def _no_shape_error(name, got, inputs, hint=""):
+    """Fail with the shapes when the student's function stopped on a shape error."""
+    error = _raised(got)
+    if error:
+        fail(
+            f"{name} raised {error}. The input here was {inputs}: write each shape next to "
+            "your lines and check which dimensions meet" + (f"; {hint}" if hint else "")
+        )
+
+
+relu_derivative = Exercise(
+    name="relu_derivative",
+    cases=_relu_cases,
+    call=lambda fn, case: _calling(fn, case["z"]),
+    reference=_relu_reference,
+    diagnose=_diagnose_relu,
+    seed=404,
+    doc="""Check ``relu_derivative(z)``: 1.0 where z > 0, else 0.0 (also at 0), shaped like ``z``.""",
+)
 
 
 # --------------------------------------------------------------------------- softmax
-def softmax(student_fn: Callable) -> None:
-    """Check ``softmax(Z)``: the softmax of each row of a 2-D array, finite for any finite logits.
+def _softmax_cases(rng):
+    return [
+        {"what": "small logits", "Z": rng.normal(0, 2, (5, 3))},
+        {"what": "one row", "Z": rng.normal(0, 1, (1, 7))},
+        {"what": "square logits", "Z": rng.normal(0, 1, (4, 4))},
+        {"what": "logits near 1000", "Z": 1000 + rng.normal(0, 3, (6, 4))},
+        {
+            "what": "rows thousands apart",
+            "Z": np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]])
+            + rng.normal(0, 0.1, (2, 3)),
+        },
+        {"what": "very negative logits", "Z": -5000 + rng.normal(0, 1, (3, 5))},
+    ]
+
+
+def _softmax_reference(case):
+    Z = case["Z"]
+    return {"right": _softmax_rows(Z), "columns": _softmax_rows(Z.T).T}
+
+
+_KEEPDIMS = (
+    "a sum or a maximum over axis 1 has shape (N,), which does not line up with the (N, C) "
+    "logits; keep it as a column of shape (N, 1) with keepdims=True"
+)
+_SHIFT = "Z - Z.max(axis=1, keepdims=True), then exp, then divide by the sum over axis=1"
+
+
+def _diagnose_softmax(case, got, expected):
+    Z, what = case["Z"], case["what"]
+    _no_shape_error("softmax", got, f"logits of shape {Z.shape}", _KEEPDIMS)
+    array = as_array(got, "softmax")
+    if array.shape != Z.shape:
+        fail(
+            f"softmax returned shape {array.shape} for logits of shape {Z.shape}; keep one "
+            "probability per logit (use keepdims=True when you sum over axis 1)"
+        )
+    if not np.all(np.isfinite(array)):
+        fail(
+            f"softmax gave nan or inf on {what}: exp overflowed, or a whole row underflowed "
+            "to 0/0. Subtract each row's own maximum before exp; the result does not change, "
+            "but every exponent becomes ≤ 0",
+            reveal=_SHIFT,
+        )
+    if close(array, expected["right"]):
+        return
+    if Z.shape[0] > 1 and close(array, expected["columns"]):
+        fail("softmax normalised each column; each row is one example, so sum over axis=1")
+    sums = array.sum(axis=1)
+    if not np.allclose(sums, 1.0, rtol=1e-5, atol=1e-6):
+        fail(
+            f"softmax on {what} is wrong: a row sums to {sums[np.argmax(abs(sums - 1))]:.4g} "
+            "instead of 1; divide each exponential by the sum of its row",
+            reveal=_SHIFT,
+        )
+    expect_close(
+        array,
+        expected["right"],
+        what=f"softmax on {what}",
+        hint="each row should hold exp of its logits, normalised to sum to 1",
+        reveal=_SHIFT,
+    )
+
+
+softmax = Exercise(
+    name="softmax",
+    cases=_softmax_cases,
+    call=lambda fn, case: _calling(fn, case["Z"]),
+    reference=_softmax_reference,
+    diagnose=_diagnose_softmax,
+    forbidden=SOFTMAX,
+    seed=4,
+    doc="""Check ``softmax(Z)``: the softmax of each row of a 2-D array, finite for any finite logits.
 
     It is tried on small logits, on huge ones (which overflow ``exp`` unless the row
     maximum is subtracted), and on rows thousands apart (which underflow to 0/0 when
-    only the maximum of the whole array is subtracted).
-    """
-    rng = np.random.default_rng(4)
-    cases = [
-        ("small logits", rng.normal(0, 2, (5, 3))),
-        ("one row", rng.normal(0, 1, (1, 7))),
-        ("square logits", rng.normal(0, 1, (4, 4))),
-        ("logits near 1000", 1000 + rng.normal(0, 3, (6, 4))),
-        ("rows thousands apart", np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]])),
-        ("very negative logits", -5000 + rng.normal(0, 1, (3, 5))),
-    ]
-    for what, Z in cases:
-        original = Z.copy()
-        got = call(student_fn, Z, name="softmax")
-        if not np.array_equal(Z, original):
-            fail(
-                "softmax changed its input in place; compute into a new array (e.g. Z - Z.max(...))"
-            )
-        got = to_numpy(got)
-        expected = _reference_softmax(Z)
-        if got.shape != expected.shape:
-            fail(
-                f"softmax returned shape {got.shape} for logits of shape {Z.shape}; keep one "
-                "probability per logit (use keepdims=True when you sum over axis 1)"
-            )
-        if not np.all(np.isfinite(got)):
-            fail(
-                f"softmax gave nan or inf on {what}: exp overflowed, or a whole row underflowed "
-                "to 0/0. "
-                "Subtract each row's own maximum first, Z - Z.max(axis=1, keepdims=True); "
-                "the result does not change, but every exponent becomes ≤ 0"
-            )
-        if _close(got, expected):
-            continue
-        column_softmax = _reference_softmax(Z.T).T
-        if _close(got, column_softmax) and Z.shape[0] > 1:
-            fail("softmax normalised each column; each row is one example, so sum over axis=1")
-        assert_close(
-            got,
-            expected,
-            what=f"softmax on {what}",
-            rtol=1e-6,
-            atol=1e-9,
-            hint="divide exp(Z - row max) by its sum over each row",
-        )
-    passed("softmax", len(cases))
+    only the maximum of the whole array is subtracted). The library softmax may not
+    be used.""",
+)
 
 
 # --------------------------------------------------------------------------- cross-entropy
-def cross_entropy(student_fn: Callable) -> None:
-    """Check ``cross_entropy(Z, y)``: the mean over the batch of -log softmax(Z)[i, y_i].
+def _cross_entropy_cases(rng):
+    cases = []
+    for n, c, scale, offset in [(6, 4, 2.0, 0.0), (10, 3, 1.0, 0.0), (1, 5, 1.0, 0.0)] + [
+        (7, 6, 3.0, 1000.0)
+    ]:
+        cases.append(
+            {
+                "what": f"{n} example{'s' if n > 1 else ''} of {c} classes",
+                "Z": scale * rng.normal(size=(n, c)) + offset,
+                "y": rng.integers(0, c, n),
+            }
+        )
+    far = np.array([[0.0, 900.0, 5.0], [1200.0, -300.0, 0.0], [2.0, 1.0, 3.0]])
+    cases.append(
+        {
+            "what": "true classes 900 below the largest logit",
+            "Z": far + rng.normal(0, 0.1, far.shape),
+            "y": np.array([0, 1, 2]),
+        }
+    )
+    return cases
+
+
+def _cross_entropy_reference(case):
+    Z, y = case["Z"], case["y"]
+    log_probs = _log_softmax_rows(Z)
+    return {
+        "right": float(-log_probs[np.arange(len(y)), y].mean()),
+        "every_class": float(-log_probs.mean()),
+    }
+
+
+_LOG_SUM_EXP = "log p_k = (z_k - m) - log(sum_j exp(z_j - m)) with m the row maximum"
+
+
+def _diagnose_cross_entropy(case, got, expected):
+    Z, y, what = case["Z"], case["y"], case["what"]
+    _no_shape_error(
+        "cross_entropy", got, f"logits of shape {Z.shape} and labels of shape {y.shape}"
+    )
+    array = as_array(got, "cross_entropy")
+    if array.size != 1:
+        fail(
+            f"cross_entropy returned shape {array.shape}; return one number, the mean over "
+            "the batch"
+        )
+    value = as_number(array, "cross_entropy")
+    right = expected["right"]
+    if not np.isfinite(value):
+        fail(
+            f"cross_entropy gave {value} on {what}: log(softmax) underflowed to log(0). Use "
+            "the log-sum-exp form, which never takes the log of a probability",
+            reveal=_LOG_SUM_EXP,
+        )
+    if close(value, right):
+        return
+    if close(value, -right):
+        fail(
+            "cross_entropy has the wrong sign; the loss is MINUS the mean log-probability, "
+            "never negative"
+        )
+    if len(y) > 1 and close(value, right * len(y)):
+        fail(
+            "cross_entropy returned the sum over the batch; divide by the batch size "
+            "(take the mean)"
+        )
+    if close(value, expected["every_class"]):
+        fail(
+            "cross_entropy averaged -log p over every class; pick each row's true class, "
+            "log_probs[np.arange(N), y]"
+        )
+    expect_close(
+        value,
+        right,
+        what=f"cross_entropy on {what}",
+        hint="average, over the batch, minus the log-probability of each row's true class",
+        reveal="-mean_i log softmax(Z)[i, y_i], with " + _LOG_SUM_EXP,
+    )
+
+
+cross_entropy = Exercise(
+    name="cross_entropy",
+    cases=_cross_entropy_cases,
+    call=lambda fn, case: _calling(fn, case["Z"], case["y"]),
+    reference=_cross_entropy_reference,
+    diagnose=_diagnose_cross_entropy,
+    forbidden=CROSS_ENTROPY,
+    seed=44,
+    doc="""Check ``cross_entropy(Z, y)``: the mean over the batch of -log softmax(Z)[i, y_i].
 
     Huge logits and true classes whose logit is far below the largest one require the
     log-sum-exp form; a sum instead of a mean, a missing minus sign and a loss over
-    every class instead of the true one are recognised.
-    """
-    rng = np.random.default_rng(44)
-    cases = []
-    for n, c, scale, offset in [
-        (6, 4, 2.0, 0.0),
-        (10, 3, 1.0, 0.0),
-        (1, 5, 1.0, 0.0),
-        (7, 6, 3.0, 1000.0),
-    ]:
-        cases.append(
-            (
-                f"{n} examples of {c} classes",
-                scale * rng.normal(size=(n, c)) + offset,
-                rng.integers(0, c, n),
-            )
-        )
-    far = np.array([[0.0, 900.0, 5.0], [1200.0, -300.0, 0.0], [2.0, 1.0, 3.0]])
-    cases.append(("true classes 900 below the largest logit", far, np.array([0, 1, 2])))
-    for what, Z, y in cases:
-        got = call(student_fn, Z.copy(), y.copy(), name="cross_entropy")
-        array = to_numpy(got)
-        if array.size != 1:
-            fail(
-                f"cross_entropy returned shape {array.shape}; return one number, the mean over "
-                "the batch"
-            )
-        value = float(array.reshape(()))
-        expected = _reference_cross_entropy(Z, y)
-        if not np.isfinite(value):
-            fail(
-                f"cross_entropy gave {value} on {what}: log(softmax) underflowed to log(0). Use "
-                "log p_k = (z_k - m) - log(sum_j exp(z_j - m)) with m the row maximum (log-sum-exp)"
-            )
-        if np.isclose(value, expected, rtol=1e-6, atol=1e-9):
-            continue
-        if np.isclose(value, -expected, rtol=1e-6, atol=1e-9):
-            fail(
-                "cross_entropy has the wrong sign; the loss is MINUS the mean log-probability, "
-                "never negative"
-            )
-        if len(y) > 1 and np.isclose(value, expected * len(y), rtol=1e-6):
-            fail(
-                "cross_entropy returned the sum over the batch; divide by the batch size "
-                "(take the mean)"
-            )
-        log_probs = np.log(np.clip(_reference_softmax(Z), 1e-300, None))
-        if np.isclose(value, -log_probs.mean(), rtol=1e-6):
-            fail(
-                "cross_entropy averaged -log p over every class; pick each row's true class, "
-                "log_probs[np.arange(N), y]"
-            )
-        fail(
-            f"cross_entropy on {what} returned {value:.6g}, expected {expected:.6g}; "
-            "it is -mean_i log softmax(Z)[i, y_i]"
-        )
-    passed("cross_entropy", len(cases))
+    every class instead of the true one are recognised. The library losses may not be
+    used.""",
+)
 
 
 # --------------------------------------------------------------------------- backpropagation
-def _reference_gradients(X, y, W1, b1, W2, b2) -> list[np.ndarray]:
-    """The four gradients of the ReLU-softmax network, by autograd in float64."""
-    leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (W1, b1, W2, b2)]
-    hidden = torch.relu(torch.as_tensor(X) @ leaves[0] + leaves[1])
-    loss = torch.nn.functional.cross_entropy(hidden @ leaves[2] + leaves[3], torch.as_tensor(y))
-    loss.backward()
-    return [leaf.grad.numpy() for leaf in leaves]
-
-
+_PARAMS = ("W1", "b1", "W2", "b2")
 _GRADIENT_NAMES = ("dW1", "db1", "dW2", "db2")
+#: What each gradient is made of, without the formula.
 _HINTS = {
+    "dW1": "dZ1 is ∂L/∂A1 times relu'(Z1) entry by entry, and dW1 pairs it with the inputs X",
+    "db1": "a bias is added to every row, so its gradient adds up dZ1 over the batch",
+    "dW2": "dW2 pairs dZ2 with the hidden activations A1",
+    "db2": "a bias is added to every row, so its gradient adds up dZ2 over the batch",
+}
+_FORMULAS = {
     "dW1": "dW1 = X.T @ dZ1 with dZ1 = (dZ2 @ W2.T) * relu'(Z1)",
     "db1": "db1 = dZ1.sum(axis=0)",
     "dW2": "dW2 = A1.T @ dZ2 with dZ2 = (P - Y) / N",
@@ -217,81 +364,213 @@ _HINTS = {
 }
 
 
-def two_layer_backward(student_fn: Callable) -> None:
-    """Check ``two_layer_backward(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` against autograd.
-
-    The network is Z1 = X W1 + b1, A1 = relu(Z1), Z2 = A1 W2 + b2 and the loss the mean
-    cross-entropy of softmax(Z2) against integer labels y. The shapes are chosen so that a
-    missing transpose changes a gradient's shape; a forgotten 1/N, a flipped sign and a
-    bias gradient that was not summed over the batch get their own messages.
-    """
-    rng = np.random.default_rng(2024)
-    shapes = [(7, 5, 4, 3), (3, 2, 6, 4), (12, 3, 8, 2), (5, 6, 3, 7)]  # (N, D, H, C)
-    for n, d, h, c in shapes:
-        X = rng.normal(size=(n, d))
-        y = rng.integers(0, c, n)
-        params = (
-            rng.normal(0, 1, (d, h)),
-            rng.normal(0, 0.5, h),
-            rng.normal(0, 1, (h, c)),
-            rng.normal(0, 0.5, c),
+def _backward_cases(rng):
+    shapes = [(7, 5, 4, 3), (3, 2, 6, 4), (12, 3, 8, 2), (5, 6, 3, 7), (6, 4, 5, 5)]  # N, D, H, C
+    cases = []
+    for index in rng.permutation(len(shapes)):
+        n, d, h, c = shapes[index]
+        cases.append(
+            {
+                "X": rng.normal(size=(n, d)),
+                "y": rng.integers(0, c, n),
+                "W1": rng.normal(0, 1, (d, h)),
+                "b1": rng.normal(0, 0.5, h),
+                "W2": rng.normal(0, 1, (h, c)),
+                "b2": rng.normal(0, 0.5, c),
+            }
         )
-        copies = [a.copy() for a in (X, *params)]
-        got = call(student_fn, X, y, *params, name="two_layer_backward")
-        if any(not np.array_equal(a, b) for a, b in zip((X, *params), copies, strict=True)):
-            fail(
-                "two_layer_backward changed its inputs in place (e.g. -= on a view of X or W); "
-                "work on copies"
-            )
-        if not isinstance(got, (tuple, list)) or len(got) != 4:
-            fail("two_layer_backward should return four arrays, (dW1, db1, dW2, db2)")
-        expected = _reference_gradients(X, y, *params)
-        where = f"for N={n} examples, D={d} inputs, H={h} hidden units, C={c} classes"
-        for name, value, reference, param in zip(
-            _GRADIENT_NAMES, got, expected, params, strict=True
-        ):
-            value = to_numpy(value)
-            _diagnose_gradient(name, value, reference, param, n, where)
-    passed("two_layer_backward", len(shapes))
+    return cases
 
 
-def _diagnose_gradient(
-    name: str, value: np.ndarray, reference: np.ndarray, param: np.ndarray, n: int, where: str
-) -> None:
+def _square(case):
+    """The case with as many classes as hidden units (W2 square), built from the case itself."""
+    h, c = case["W2"].shape
+    reps = -(-h // c)
+    return {
+        **case,
+        "y": case["y"] % h,
+        "W2": np.tile(case["W2"], reps)[:, :h].copy(),
+        "b2": np.tile(case["b2"], reps)[:h].copy(),
+    }
+
+
+def _backward_args(case):
+    return (case["X"], case["y"], *(case[p] for p in _PARAMS))
+
+
+def _call_backward(fn, case):
+    """The student's gradients; after a shape error, also their gradients with W2 made square."""
+    got = _calling(fn, *_backward_args(case))
+    if _raised(got) and case["W2"].shape[0] != case["W2"].shape[1]:
+        square = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in _square(case).items()}
+        got["square"] = _calling(fn, *_backward_args(square))
+    return got
+
+
+def _autograd_gradients(case) -> list[np.ndarray]:
+    """The four gradients of the ReLU-softmax network, by autograd in float64."""
+    leaves = [torch.tensor(case[p], dtype=torch.float64, requires_grad=True) for p in _PARAMS]
+    hidden = torch.relu(torch.as_tensor(case["X"]) @ leaves[0] + leaves[1])
+    logits = hidden @ leaves[2] + leaves[3]
+    loss = torch.nn.functional.cross_entropy(logits, torch.as_tensor(case["y"]))
+    return [g.numpy() for g in torch.autograd.grad(loss, leaves)]
+
+
+def _untransposed_gradients(case) -> list[np.ndarray]:
+    """dW1 and db1 when ∂L/∂A1 is computed as dZ2 @ W2 (possible only when W2 is square)."""
+    X, y, W1, b1, W2, b2 = _backward_args(case)
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0)
+    dZ2 = _softmax_rows(A1 @ W2 + b2)
+    dZ2[np.arange(len(y)), y] -= 1
+    dZ2 /= len(y)
+    dZ1 = (dZ2 @ W2) * (Z1 > 0)
+    return [X.T @ dZ1, dZ1.sum(axis=0)]
+
+
+def _backward_reference(case):
+    expected = {"right": _autograd_gradients(case)}
+    h, c = case["W2"].shape
+    if h == c:
+        expected["untransposed"] = _untransposed_gradients(case)
+    else:
+        square = _square(case)
+        expected["square"] = {
+            "right": _autograd_gradients(square),
+            "untransposed": _untransposed_gradients(square),
+        }
+    return expected
+
+
+def _sizes(case) -> str:
+    n, d = case["X"].shape
+    h, c = case["W2"].shape
+    return f"for N={n} examples, D={d} inputs, H={h} hidden units, C={c} classes"
+
+
+def _missing_transpose(case, before=""):
+    n = case["X"].shape[0]
+    h, c = case["W2"].shape
+    fail(
+        f"{before}the product dZ2 @ W2 needs a transpose: dZ2 has shape (N, C) = ({n}, {c}) "
+        f"and W2 has shape (H, C) = ({h}, {c}), while ∂L/∂A1 must have the shape of A1, "
+        f"(N, H) = ({n}, {h}); transpose W2 so that the C's meet",
+        reveal=_FORMULAS["dW1"],
+    )
+
+
+def _gradients_of(answer) -> list | None:
+    if isinstance(answer, list) and len(answer) == 4:
+        return answer
+    return None
+
+
+def _diagnose_backward(case, got, expected):
+    where = _sizes(case)
+    error = _raised(got)
+    if error:
+        square = got.get("square")
+        if "square" in expected and _gradients_of(square):
+            found = [as_array(g, name) for g, name in zip(square, _GRADIENT_NAMES, strict=True)]
+            wrong = expected["square"]["untransposed"]
+            if all(close(a, e) for a, e in zip(found[:2], wrong, strict=True)):
+                _missing_transpose(case, f"two_layer_backward raised {error}: ")
+            if all(close(a, e) for a, e in zip(found, expected["square"]["right"], strict=True)):
+                fail(
+                    f"two_layer_backward raised {error} {where}, yet works when H == C: "
+                    "a product multiplies by W2 where it needs W2 transposed. " + _shape_list(case),
+                    reveal=_FORMULAS["dW1"],
+                )
+        fail(f"two_layer_backward raised {error} {where}. " + _shape_list(case))
+    gradients = _gradients_of(got)
+    if gradients is None:
+        fail("two_layer_backward should return four arrays, (dW1, db1, dW2, db2)")
+    values = [as_array(g, name) for g, name in zip(gradients, _GRADIENT_NAMES, strict=True)]
+    if "untransposed" in expected and not close(values[0], expected["right"][0]):
+        wrong = expected["untransposed"]
+        if all(close(a, e) for a, e in zip(values[:2], wrong, strict=True)):
+            _missing_transpose(case, f"dW1 and db1 are wrong {where}: ")
+    for name, value, reference, param in zip(
+        _GRADIENT_NAMES, values, expected["right"], _PARAMS, strict=True
+    ):
+        _diagnose_gradient(name, value, reference, case[param].shape, len(case["y"]), where)
+
+
+def _shape_list(case) -> str:
+    n, d = case["X"].shape
+    h, c = case["W2"].shape
+    return (
+        f"Here X is (N, D) = ({n}, {d}), W1 (D, H) = ({d}, {h}), W2 (H, C) = ({h}, {c}), so "
+        f"Z1 and A1 are (N, H) = ({n}, {h}) and Z2, P and dZ2 are (N, C) = ({n}, {c}): write "
+        "each shape next to your lines and check which dimensions meet (a missing .T?)"
+    )
+
+
+def _diagnose_gradient(name, value, reference, shape, n, where):
     variable = name[1:]
     if value.shape != reference.shape:
         if value.ndim == 2 and value.shape == reference.shape[::-1]:
             fail(
-                f"{name} has shape {value.shape} but {variable} has shape {param.shape} {where}: "
+                f"{name} has shape {value.shape} but {variable} has shape {shape} {where}: "
                 "a missing or extra transpose. A gradient has the shape of its variable: "
-                f"{_HINTS[name]}"
+                + _HINTS[name],
+                reveal=_FORMULAS[name],
             )
         if name.startswith("db") and value.shape == (n, *reference.shape):
             fail(
                 f"{name} has shape {value.shape}, one row per example; a bias is added to every "
-                f"row, so its gradient sums over the batch: {_HINTS[name]}"
+                f"row, so its gradient sums over the batch",
+                reveal=_FORMULAS[name],
             )
         fail(
-            f"{name} has shape {value.shape}, expected {reference.shape} (the shape of {variable}) "
-            f"{where}"
+            f"{name} has shape {value.shape}, expected {reference.shape} (the shape of "
+            f"{variable}) {where}",
+            reveal=_FORMULAS[name],
         )
     if not np.all(np.isfinite(value)):
         fail(
             f"{name} contains nan or inf {where}; subtract the row maximum before exp in the "
             "softmax"
         )
-    if _close(value, reference):
+    if close(value, reference):
         return
-    if _close(value, -reference):
+    if value.ndim == 2 and value.shape[0] == value.shape[1] and close(value, reference.T):
+        fail(
+            f"{name} is the transpose of the right gradient {where}: a missing or extra "
+            "transpose. " + _HINTS[name],
+            reveal=_FORMULAS[name],
+        )
+    if close(value, -reference):
         fail(f"{name} has the wrong sign {where}; ∂L/∂Z2 is (P - Y) / N, not (Y - P) / N")
-    if n > 1 and _close(value, n * reference):
+    if n > 1 and close(value, n * reference):
         fail(
             f"{name} is N = {n} times too large {where}: the loss is a mean, so divide ∂L/∂Z2 by "
             "the batch size N"
         )
-    if n > 1 and _close(value * n, reference):
+    if n > 1 and close(value * n, reference):
         fail(
             f"{name} is N = {n} times too small {where}: divide by the batch size once, in ∂L/∂Z2, "
             "not again later"
         )
-    assert_close(value, reference, what=f"{name} {where}", rtol=1e-6, atol=1e-9, hint=_HINTS[name])
+    expect_close(
+        value, reference, what=f"{name} {where}", hint=_HINTS[name], reveal=_FORMULAS[name]
+    )
+
+
+two_layer_backward = Exercise(
+    name="two_layer_backward",
+    cases=_backward_cases,
+    call=_call_backward,
+    reference=_backward_reference,
+    diagnose=_diagnose_backward,
+    forbidden=AUTOGRAD,
+    seed=2024,
+    doc="""Check ``two_layer_backward(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)`` against autograd.
+
+    The network is Z1 = X W1 + b1, A1 = relu(Z1), Z2 = A1 W2 + b2 and the loss the mean
+    cross-entropy of softmax(Z2) against integer labels y. Most shapes are chosen so that a
+    missing transpose changes a gradient's shape or stops the code, one has a square W2; the
+    product dZ2 @ W2 written without its transpose is named either way. A forgotten 1/N, a
+    flipped sign and a bias gradient that was not summed over the batch get their own
+    messages. Autograd may not be used.""",
+)

@@ -3,46 +3,88 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 
-from ._core import assert_close, call, fail, passed, to_numpy
+from ._core import (
+    Exercise,
+    Forbidden,
+    as_number,
+    close,
+    expect_close,
+    expect_tensor,
+    fail,
+    generator,
+)
 
 __all__ = ["clip_by_total_norm", "lstm_cell_step", "softmax_with_temperature", "unigram_entropy"]
 
 
-def _close(actual, expected, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    a, e = to_numpy(actual), to_numpy(expected)
-    return a.shape == e.shape and bool((abs(a - e) <= atol + rtol * abs(e)).all())
+# --------------------------------------------------------------------------- lstm_cell_step
+#: The arguments of lstm_cell_step, in order; a case holds one tensor for each.
+LSTM_ARGUMENTS = ("x", "h", "c", "W_ih", "W_hh", "b_ih", "b_hh")
+
+#: An LSTM step by hand means without PyTorch's LSTM (nn.LSTMCell runs torch._VF.lstm_cell).
+LSTM_LIBRARY = (
+    Forbidden("torch.nn.LSTMCell", "nn.LSTMCell"),
+    Forbidden("torch.nn.LSTM", "nn.LSTM"),
+    Forbidden("torch.lstm_cell", "torch.lstm_cell"),
+    Forbidden("torch._VF.lstm_cell", "PyTorch's LSTM cell (torch._VF.lstm_cell)"),
+)
 
 
-# --------------------------------------------------------------------------- LSTM cell
-def _lstm_variants(x, h, c, W_ih, W_hh, b_ih, b_hh) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """The right LSTM step and the usual wrong ones, keyed by what went wrong."""
+def _lstm_cases(rng):
+    gen = generator(rng)
+    cases = []
+    for batch, n_in, n_hidden in [(3, 4, 5), (1, 2, 3), (5, 7, 2), (2, 1, 6)]:
+        # Weights of size 1 rather than PyTorch's small default, so that every mistake shows.
+        shapes = {
+            "x": (batch, n_in),
+            "h": (batch, n_hidden),
+            "c": (batch, n_hidden),
+            "W_ih": (4 * n_hidden, n_in),
+            "W_hh": (4 * n_hidden, n_hidden),
+            "b_ih": (4 * n_hidden,),
+            "b_hh": (4 * n_hidden,),
+        }
+        cases.append(
+            {k: torch.randn(s, generator=gen, dtype=torch.float64) for k, s in shapes.items()}
+        )
+    return cases
 
-    def step(order="ifgo", use_b_hh=True, g_act=torch.tanh, tanh_c=True):
-        gates = x @ W_ih.T + b_ih + h @ W_hh.T + (b_hh if use_b_hh else 0)
-        chunks = dict(zip(order, gates.chunk(4, dim=1)))
-        i, f, o = (torch.sigmoid(chunks[k]) for k in "ifo")
-        g = g_act(chunks["g"])
-        c_new = f * c + i * g
-        return (o * torch.tanh(c_new) if tanh_c else o * c_new), c_new
 
+def _lstm_step(case, order="ifgo", use_b_hh=True, g_act=torch.tanh, tanh_c=True):
+    """An LSTM step with one of the usual mistakes switched on."""
+    x, h, c, W_ih, W_hh, b_ih, b_hh = (case[k] for k in LSTM_ARGUMENTS)
+    gates = x @ W_ih.T + b_ih + h @ W_hh.T + (b_hh if use_b_hh else 0)
+    chunks = dict(zip(order, gates.chunk(4, dim=1)))
+    i, f, o = (torch.sigmoid(chunks[k]) for k in "ifo")
+    c_new = f * c + i * g_act(chunks["g"])
+    return [o * torch.tanh(c_new) if tanh_c else o * c_new, c_new]
+
+
+def _lstm_reference(case):
+    """nn.LSTMCell with the case's weights, and the usual wrong steps, keyed by what went wrong."""
+    n_hidden, n_in = case["h"].shape[1], case["x"].shape[1]
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # its initialisation draws numbers
+        cell = torch.nn.LSTMCell(n_in, n_hidden, dtype=torch.float64)
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, name).copy_(case[name.replace("weight", "W").replace("bias", "b")])
+        h_new, c_new = cell(case["x"], (case["h"], case["c"]))
     return {
-        "right": step(),
-        "order": step(order="ifog"),
-        "order_tf": step(order="igfo"),
-        "no_b_hh": step(use_b_hh=False),
-        "sigmoid_g": step(g_act=torch.sigmoid),
-        "no_tanh_c": step(tanh_c=False),
+        "right": [h_new, c_new],
+        "order": _lstm_step(case, order="ifog"),
+        "order_tf": _lstm_step(case, order="igfo"),
+        "no_b_hh": _lstm_step(case, use_b_hh=False),
+        "sigmoid_g": _lstm_step(case, g_act=torch.sigmoid),
+        "no_tanh_c": _lstm_step(case, tanh_c=False),
     }
 
 
 _LSTM_MESSAGES = {
     "order": (
         "lstm_cell_step reads the gates in the wrong order; PyTorch stacks the 4·H rows as "
-        "input i, forget f, cell candidate g, output o: i, f, g, o = gates.chunk(4, dim=1)"
+        "input i, forget f, cell candidate g, output o"
     ),
     "order_tf": (
         "lstm_cell_step reads the gates in the wrong order (that is TensorFlow's i, g, f, o); "
@@ -56,217 +98,297 @@ _LSTM_MESSAGES = {
     "no_tanh_c": "lstm_cell_step returns h = o * c; the new hidden state is o * tanh(c_new)",
 }
 
+_LSTM_FORMULA = (
+    "i, f, g, o = gates.chunk(4, dim=1); c_new = sigmoid(f) * c + sigmoid(i) * tanh(g) and "
+    "h_new = sigmoid(o) * tanh(c_new)"
+)
 
-def lstm_cell_step(student_fn: Callable) -> None:
-    """Check ``lstm_cell_step(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h_new, c_new)`` against ``nn.LSTMCell``.
 
-    Random sizes (batch, inputs, hidden units) and random weights in float64; the
-    gate order, a missing bias, the wrong squashing function and a missing tanh on the
-    cell state each get their own message.
-    """
-    gen = torch.Generator().manual_seed(606)
-    sizes = [(3, 4, 5), (1, 2, 3), (5, 7, 2), (2, 1, 6)]
-    for batch, n_in, n_hidden in sizes:
-        torch.manual_seed(int(torch.randint(10**6, (1,), generator=gen)))
-        cell = torch.nn.LSTMCell(n_in, n_hidden).double()
-        with torch.no_grad():
-            for p in cell.parameters():  # larger weights than the default, so every mistake shows
-                p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype))
-        x = torch.randn(batch, n_in, generator=gen, dtype=torch.float64)
-        h = torch.randn(batch, n_hidden, generator=gen, dtype=torch.float64)
-        c = torch.randn(batch, n_hidden, generator=gen, dtype=torch.float64)
-        weights = [
-            p.detach().clone() for p in (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
-        ]
-        got = call(student_fn, x.clone(), h.clone(), c.clone(), *weights, name="lstm_cell_step")
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            fail("lstm_cell_step should return a pair (h_new, c_new)")
-        with torch.no_grad():
-            h_ref, c_ref = cell(x, (h, c))
-        if _close(got[0], h_ref) and _close(got[1], c_ref):
-            continue
-        if _close(got[0], c_ref) and _close(got[1], h_ref):
-            fail(
-                "lstm_cell_step returned (c_new, h_new); return the hidden state first: (h_new, c_new)"
-            )
-        for mistake, (h_bad, c_bad) in _lstm_variants(x, h, c, *weights).items():
-            if mistake != "right" and _close(got[0], h_bad) and _close(got[1], c_bad):
-                fail(_LSTM_MESSAGES[mistake])
-        hint = "c_new = f * c + i * g and h_new = o * tanh(c_new), with i, f, g, o = gates.chunk(4, dim=1)"
-        where = f"with batch {batch}, {n_in} inputs and {n_hidden} hidden units"
-        assert_close(got[1], c_ref, what=f"c_new {where}", hint=hint)
-        assert_close(got[0], h_ref, what=f"h_new {where}", hint=hint)
-    passed("lstm_cell_step", len(sizes))
+def _diagnose_lstm(case, got, expected):
+    if not isinstance(got, list) or len(got) != 2:
+        fail("lstm_cell_step should return a pair (h_new, c_new)")
+    h_ref, c_ref = expected["right"]
+    if close(got[0], h_ref) and close(got[1], c_ref):
+        return
+    if close(got[0], c_ref) and close(got[1], h_ref):
+        fail(
+            "lstm_cell_step returned (c_new, h_new); return the hidden state first: (h_new, c_new)"
+        )
+    for mistake, (h_bad, c_bad) in expected.items():
+        if mistake != "right" and close(got[0], h_bad) and close(got[1], c_bad):
+            fail(_LSTM_MESSAGES[mistake], reveal=_LSTM_FORMULA)
+    batch, n_in = case["x"].shape
+    where = f"with batch {batch}, {n_in} inputs and {case['h'].shape[1]} hidden units"
+    hint = (
+        "the forget gate f decides how much of the old cell c is kept, the input gate i how much "
+        "of the candidate g is added, and the output gate o reads the squashed new cell"
+    )
+    expect_close(got[1], c_ref, what=f"c_new {where}", hint=hint, reveal=_LSTM_FORMULA)
+    expect_close(got[0], h_ref, what=f"h_new {where}", hint=hint, reveal=_LSTM_FORMULA)
+
+
+lstm_cell_step = Exercise(
+    name="lstm_cell_step",
+    cases=_lstm_cases,
+    call=lambda fn, case: fn(*(case[k] for k in LSTM_ARGUMENTS)),
+    reference=_lstm_reference,
+    diagnose=_diagnose_lstm,
+    forbidden=LSTM_LIBRARY,
+    seed=606,
+    doc="""Check ``lstm_cell_step(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h_new, c_new)``.
+
+    Compared with ``nn.LSTMCell`` at random sizes (batch, inputs, hidden units) and
+    random weights in float64; the gate order, a missing bias, the wrong squashing
+    function and a missing tanh on the cell state each get their own message.
+    PyTorch's LSTM may not be used.""",
+)
 
 
 # --------------------------------------------------------------------------- temperature
-def softmax_with_temperature(student_fn: Callable) -> None:
-    """Check ``softmax_with_temperature(logits, temperature)``: softmax(logits / T) over the last dimension.
-
-    Tried on 1-D and 2-D float32 logits, temperatures from 0.05 to 5, and logits so
-    large that ``exp`` overflows unless the maximum is subtracted first.
-    """
-    gen = torch.Generator().manual_seed(66)
-    cases = [
-        ("a vector of 6 logits", torch.randn(6, generator=gen) * 2, 1.0),
-        ("a vector of 9 logits", torch.randn(9, generator=gen) * 2, 0.5),
-        ("a batch of 4 rows of 5 logits", torch.randn(4, 5, generator=gen) * 3, 2.0),
-        ("a batch of 3 rows of 3 logits", torch.randn(3, 3, generator=gen), 5.0),
-        ("logits around 1000", 1000 + torch.randn(2, 7, generator=gen) * 5, 0.7),
-        ("a low temperature", torch.randn(8, generator=gen) * 10, 0.05),
+def _logit_cases(rng):
+    gen = generator(rng)
+    return [
+        {"what": "a vector of 6 logits", "logits": torch.randn(6, generator=gen) * 2, "T": 1.0},
+        {"what": "a vector of 9 logits", "logits": torch.randn(9, generator=gen) * 2, "T": 0.5},
+        {
+            "what": "a batch of 4 rows of 5 logits",
+            "logits": torch.randn(4, 5, generator=gen) * 3,
+            "T": 2.0,
+        },
+        {
+            "what": "a batch of 3 rows of 3 logits",
+            "logits": torch.randn(3, 3, generator=gen),
+            "T": 5.0,
+        },
+        {
+            "what": "logits around 1000",
+            "logits": 1000 + torch.randn(2, 7, generator=gen) * 5,
+            "T": 0.7,
+        },
+        {"what": "a low temperature", "logits": torch.randn(8, generator=gen) * 10, "T": 0.05},
     ]
-    for what, logits, temperature in cases:
-        original = logits.clone()
-        got = call(student_fn, logits, temperature, name="softmax_with_temperature")
-        if not isinstance(got, torch.Tensor):
-            fail(f"softmax_with_temperature should return a tensor, got {type(got).__name__}")
-        if not torch.equal(logits, original):
-            fail("softmax_with_temperature changed the logits in place; return a new tensor")
-        expected = torch.softmax(logits.double() / temperature, dim=-1)
-        if got.shape != expected.shape:
-            fail(
-                f"softmax_with_temperature returned shape {tuple(got.shape)} for logits of shape "
-                f"{tuple(logits.shape)}; return one probability per logit"
-            )
-        if not torch.isfinite(got).all():
-            fail(
-                f"softmax_with_temperature gave nan or inf on {what} (temperature {temperature}): exp "
-                "overflowed. Subtract the largest scaled logit first, or use torch.softmax"
-            )
-        if _close(got, expected, rtol=1e-4, atol=1e-6):
-            continue
-        if _close(got, torch.softmax(logits.double() * temperature, dim=-1), rtol=1e-4, atol=1e-6):
-            fail(
-                "softmax_with_temperature multiplied the logits by the temperature; divide by it, "
-                "so that a low temperature sharpens the distribution"
-            )
-        if logits.ndim == 2 and _close(
-            got, torch.softmax(logits.double() / temperature, dim=0), 1e-4, 1e-6
-        ):
-            fail("softmax_with_temperature normalised each column; use the last dimension (dim=-1)")
-        if _close(got, torch.softmax(logits.double(), dim=-1), rtol=1e-4, atol=1e-6):
-            fail("softmax_with_temperature ignored the temperature; divide the logits by it")
-        assert_close(
-            got,
-            expected,
-            what=f"softmax_with_temperature on {what} at temperature {temperature}",
-            rtol=1e-4,
-            atol=1e-6,
-            hint="it is softmax(logits / temperature) over the last dimension",
+
+
+def _softmaxes(case):
+    z, t = case["logits"].double(), case["T"]
+    return {
+        "right": torch.softmax(z / t, dim=-1),
+        "multiplied": torch.softmax(z * t, dim=-1),
+        "columns": torch.softmax(z / t, dim=0),
+        "ignored": torch.softmax(z, dim=-1),
+    }
+
+
+def _diagnose_softmax(case, got, expected):
+    expect_tensor(got, "softmax_with_temperature")
+    logits, t, what = case["logits"], case["T"], case["what"]
+    if tuple(got.shape) != tuple(logits.shape):
+        fail(
+            f"softmax_with_temperature returned shape {tuple(got.shape)} for logits of shape "
+            f"{tuple(logits.shape)}; return one probability per logit"
         )
-    passed("softmax_with_temperature", len(cases))
+    if not bool(torch.isfinite(got).all()):
+        fail(
+            f"softmax_with_temperature gave nan or inf on {what} (temperature {t}): exp "
+            "overflowed. Subtract the largest scaled logit first, or use torch.softmax"
+        )
+    tolerance = {"rtol": 1e-4, "atol": 1e-6}
+    if close(got, expected["right"], **tolerance):
+        return
+    if close(got, expected["multiplied"], **tolerance):
+        fail(
+            "softmax_with_temperature multiplied the logits by the temperature; divide by it, "
+            "so that a low temperature sharpens the distribution"
+        )
+    if logits.ndim == 2 and close(got, expected["columns"], **tolerance):
+        fail("softmax_with_temperature normalised each column; use the last dimension (dim=-1)")
+    if close(got, expected["ignored"], **tolerance):
+        fail("softmax_with_temperature ignored the temperature; divide the logits by it")
+    expect_close(
+        got,
+        expected["right"],
+        what=f"softmax_with_temperature on {what} at temperature {t}",
+        hint="the probabilities should be positive and add up to 1 along the last dimension",
+        reveal="softmax(logits / temperature) over the last dimension",
+        **tolerance,
+    )
 
 
-# --------------------------------------------------------------------------- unigram entropy
-def unigram_entropy(student_fn: Callable) -> None:
-    """Check ``unigram_entropy(ids, vocab_size)``: the entropy, in nats, of the symbols' frequencies.
+softmax_with_temperature = Exercise(
+    name="softmax_with_temperature",
+    cases=_logit_cases,
+    call=lambda fn, case: fn(case["logits"], case["T"]),
+    reference=_softmaxes,
+    diagnose=_diagnose_softmax,
+    seed=66,
+    doc="""Check ``softmax_with_temperature(logits, temperature)``: softmax(logits / T).
 
-    Symbols of the vocabulary that never occur must count as 0 (0 · log 0 = 0, not
-    nan); bits instead of nats and unnormalised counts are recognised.
-    """
-    gen = torch.Generator().manual_seed(6)
+    Over the last dimension. Tried on 1-D and 2-D float32 logits, temperatures from
+    0.05 to 5, and logits so large that ``exp`` overflows unless the maximum is
+    subtracted first.""",
+)
+
+
+# --------------------------------------------------------------------------- unigram_entropy
+def _id_cases(rng):
+    gen = generator(rng)
     cases = []
     for n, vocab_size, used in [(500, 10, 10), (2000, 30, 12), (64, 5, 3), (300, 50, 49)]:
         weights = torch.rand(used, generator=gen) ** 3 + 0.01
         symbols = torch.randperm(vocab_size, generator=gen)[:used]
         ids = symbols[torch.multinomial(weights, n, replacement=True, generator=gen)]
-        cases.append((ids, vocab_size))
-    cases.append((torch.full((40,), 2, dtype=torch.int64), 4))  # one symbol only: entropy 0
-    for ids, vocab_size in cases:
-        original = ids.clone()
-        got = call(student_fn, ids, vocab_size, name="unigram_entropy")
-        if not torch.equal(ids, original):
-            fail("unigram_entropy changed ids in place")
-        try:
-            value = float(to_numpy(got).reshape(()))
-        except (TypeError, ValueError):
-            fail(f"unigram_entropy should return one number, got {type(got).__name__} {got!r:.60}")
-        counts = torch.bincount(ids, minlength=vocab_size).double()
-        p = counts / counts.sum()
-        p_used = p[p > 0]
-        expected = float(-(p_used * p_used.log()).sum())
-        what = f"on {len(ids)} ids with a vocabulary of {vocab_size}"
-        if not math.isfinite(value):
-            fail(
-                f"unigram_entropy returned {value} {what}: a symbol that never occurs gives 0 · log 0; "
-                "count it as 0 (keep only p > 0 before taking the log)"
-            )
-        if math.isclose(value, expected, rel_tol=1e-5, abs_tol=1e-7):
-            continue
-        if expected > 0 and math.isclose(value, expected / math.log(2), rel_tol=1e-5):
-            fail(
-                "unigram_entropy is in bits (log2); use the natural log, so it compares with the loss in nats"
-            )
-        if expected > 0 and math.isclose(value, -expected, rel_tol=1e-5):
-            fail("unigram_entropy has the wrong sign; H = -Σ p log p is never negative")
-        if math.isclose(value, math.log(vocab_size), rel_tol=1e-5):
-            fail(
-                "unigram_entropy returned log(vocab_size), the entropy of uniform guessing; use the counts"
-            )
+        cases.append({"ids": ids, "vocab_size": vocab_size})
+    cases.append({"ids": torch.full((40,), 2, dtype=torch.int64), "vocab_size": 4})  # entropy 0
+    return cases
+
+
+def _entropy(case):
+    counts = torch.bincount(case["ids"], minlength=case["vocab_size"]).double()
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * p.log()).sum())
+
+
+def _diagnose_entropy(case, got, expected):
+    value = as_number(got, "unigram_entropy")
+    vocab_size = case["vocab_size"]
+    what = f"on {len(case['ids'])} ids with a vocabulary of {vocab_size}"
+    if not math.isfinite(value):
         fail(
-            f"unigram_entropy {what} returned {value:.6g}, expected {expected:.6g}; count each symbol "
-            "(torch.bincount), divide by the total to get p, then H = -Σ p log p over p > 0"
+            f"unigram_entropy returned {value} {what}: a symbol that never occurs gives 0 · log 0; "
+            "count it as 0 (keep only p > 0 before taking the log)"
         )
-    passed("unigram_entropy", len(cases))
+    if math.isclose(value, expected, rel_tol=1e-5, abs_tol=1e-7):
+        return
+    if expected > 0 and math.isclose(value, expected / math.log(2), rel_tol=1e-5):
+        fail(
+            "unigram_entropy is in bits (log2); use the natural log, so it compares with the "
+            "loss in nats"
+        )
+    if expected > 0 and math.isclose(value, -expected, rel_tol=1e-5):
+        fail("unigram_entropy has the wrong sign; H = -Σ p log p is never negative")
+    if math.isclose(value, math.log(vocab_size), rel_tol=1e-5):
+        fail(
+            "unigram_entropy returned log(vocab_size), the entropy of uniform guessing; "
+            "use the counts"
+        )
+    expect_close(
+        value,
+        expected,
+        what=f"unigram_entropy {what}",
+        rtol=1e-5,
+        atol=1e-7,
+        hint="count each symbol (torch.bincount) and divide by the total to get probabilities",
+        reveal="H = -Σ p log p over the symbols with p > 0, where p = counts / counts.sum()",
+    )
 
 
-# --------------------------------------------------------------------------- clipping
-def clip_by_total_norm(student_fn: Callable) -> None:
-    """Check ``clip_by_total_norm(grads, max_norm)`` against ``torch.nn.utils.clip_grad_norm_``.
+unigram_entropy = Exercise(
+    name="unigram_entropy",
+    cases=_id_cases,
+    call=lambda fn, case: fn(case["ids"], case["vocab_size"]),
+    reference=_entropy,
+    diagnose=_diagnose_entropy,
+    seed=6,
+    doc="""Check ``unigram_entropy(ids, vocab_size)``: entropy (nats) of the symbol frequencies.
+
+    Symbols of the vocabulary that never occur must count as 0 (0 · log 0 = 0, not
+    nan); bits instead of nats and unnormalised counts are recognised.""",
+)
+
+
+# --------------------------------------------------------------------------- clip_by_total_norm
+#: Clipping by hand means without PyTorch's clip_grad_norm_ (reachable under two modules).
+CLIP_LIBRARY = (
+    Forbidden("torch.nn.utils.clip_grad_norm_", "torch.nn.utils.clip_grad_norm_"),
+    Forbidden("torch.nn.utils.clip_grad_norm", "torch.nn.utils.clip_grad_norm"),
+    Forbidden("torch.nn.utils.clip_grad.clip_grad_norm_", "torch.nn.utils.clip_grad_norm_"),
+)
+
+
+def _gradient_cases(rng):
+    gen = generator(rng)
+    return [
+        {
+            "grads": [torch.randn(s, generator=gen, dtype=torch.float64) * scale for s in shapes],
+            "max_norm": max_norm,
+        }
+        for shapes, scale, max_norm in [
+            ([(3, 4), (4,)], 10.0, 1.0),
+            ([(5,), (2, 2), (3, 1, 2)], 0.01, 1.0),
+            ([(6, 3), (6,)], 3.0, 5.0),
+            ([(2, 5), (5,), (1,)], 4.0, 0.5),
+        ]
+    ]
+
+
+def _clipped(case):
+    grads, max_norm = case["grads"], case["max_norm"]
+    params = [torch.zeros_like(g, requires_grad=True) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = g.clone()
+    total = float(torch.nn.utils.clip_grad_norm_(params, max_norm))
+    return {
+        "total": total,
+        "right": [p.grad for p in params],
+        "each": [g * min(1.0, max_norm / (float(g.norm()) + 1e-6)) for g in grads],
+        "clamped": [g.clamp(-max_norm, max_norm) for g in grads],
+        "stretched": [g * max_norm / total for g in grads],
+    }
+
+
+def _diagnose_clipped(case, got, expected):
+    count, max_norm, total = len(case["grads"]), case["max_norm"], expected["total"]
+    if not isinstance(got, list) or len(got) != count:
+        fail(f"clip_by_total_norm should return a list of {count} tensors, one per gradient")
+
+    def matches(key):
+        return all(close(a, e) for a, e in zip(got, expected[key]))
+
+    if matches("right"):
+        return
+    factor = "factor = min(1, max_norm / total_norm), with total_norm = sqrt(Σ_k ‖g_k‖²)"
+    if matches("each"):
+        fail(
+            "clip_by_total_norm clipped each tensor on its own; compute ONE norm over all of "
+            "them and scale every tensor by the same factor",
+            reveal=factor,
+        )
+    if matches("clamped"):
+        fail(
+            "clip_by_total_norm clamped each entry (that is clip_grad_value_); rescale the whole "
+            "gradient instead, so its direction stays the same"
+        )
+    if total < max_norm and matches("stretched"):
+        fail(
+            f"the total norm {total:.3g} is below max_norm {max_norm} and the gradient was "
+            "stretched anyway; leave it unchanged when it is already small enough",
+            reveal=factor,
+        )
+    for k, (a, e) in enumerate(zip(got, expected["right"])):
+        expect_close(
+            a,
+            e,
+            what=f"clipped gradient {k} (total norm {total:.3g}, max_norm {max_norm})",
+            rtol=1e-5,
+            atol=1e-8,
+            hint="every tensor is multiplied by the same factor, and only when the total norm "
+            "is above max_norm",
+            reveal=factor,
+        )
+
+
+clip_by_total_norm = Exercise(
+    name="clip_by_total_norm",
+    cases=_gradient_cases,
+    call=lambda fn, case: fn([g.clone() for g in case["grads"]], case["max_norm"]),
+    reference=_clipped,
+    diagnose=_diagnose_clipped,
+    forbidden=CLIP_LIBRARY,
+    seed=16,
+    doc="""Check ``clip_by_total_norm(grads, max_norm)`` against ``clip_grad_norm_``.
 
     One norm over all the tensors together; rescaled only when it exceeds
     ``max_norm``; the direction kept. Clipping each tensor on its own, clamping
-    each entry and always rescaling are recognised.
-    """
-    gen = torch.Generator().manual_seed(16)
-    cases = []
-    for shapes, scale, max_norm in [
-        ([(3, 4), (4,)], 10.0, 1.0),
-        ([(5,), (2, 2), (3, 1, 2)], 0.01, 1.0),
-        ([(6, 3), (6,)], 3.0, 5.0),
-        ([(2, 5), (5,), (1,)], 4.0, 0.5),
-    ]:
-        grads = [torch.randn(s, generator=gen, dtype=torch.float64) * scale for s in shapes]
-        cases.append((grads, max_norm))
-    for grads, max_norm in cases:
-        originals = [g.clone() for g in grads]
-        got = call(student_fn, [g.clone() for g in grads], max_norm, name="clip_by_total_norm")
-        if not isinstance(got, (list, tuple)) or len(got) != len(grads):
-            fail(
-                f"clip_by_total_norm should return a list of {len(grads)} tensors, one per gradient"
-            )
-        params = [torch.zeros_like(g, requires_grad=True) for g in grads]
-        for p, g in zip(params, originals):
-            p.grad = g.clone()
-        total = float(torch.nn.utils.clip_grad_norm_(params, max_norm))
-        expected = [p.grad for p in params]
-        if all(_close(a, e) for a, e in zip(got, expected)):
-            continue
-        each = [g * min(1.0, max_norm / (float(g.norm()) + 1e-6)) for g in originals]
-        if all(_close(a, e) for a, e in zip(got, each)):
-            fail(
-                "clip_by_total_norm clipped each tensor on its own; compute ONE norm over all of them, "
-                "sqrt(Σ ‖g‖²), and scale every tensor by the same factor"
-            )
-        if all(_close(a, g.clamp(-max_norm, max_norm)) for a, g in zip(got, originals)):
-            fail(
-                "clip_by_total_norm clamped each entry (that is clip_grad_value_); rescale the whole "
-                "gradient instead, so its direction stays the same"
-            )
-        if total < max_norm and all(
-            _close(a, g * max_norm / total) for a, g in zip(got, originals)
-        ):
-            fail(
-                f"the total norm {total:.3g} is below max_norm {max_norm} and the gradient was "
-                "stretched anyway; scale by min(1, max_norm / total_norm)"
-            )
-        for k, (a, e) in enumerate(zip(got, expected)):
-            assert_close(
-                a,
-                e,
-                what=f"clipped gradient {k} (total norm {total:.3g}, max_norm {max_norm})",
-                rtol=1e-5,
-                atol=1e-8,
-                hint="multiply every gradient by min(1, max_norm / total_norm)",
-            )
-    passed("clip_by_total_norm", len(cases))
+    each entry and always rescaling are recognised. ``clip_grad_norm_`` itself may
+    not be used.""",
+)
