@@ -55,6 +55,7 @@ import numpy as np
 import torch
 
 __all__ = [
+    "AUTOGRAD",
     "CheckFailure",
     "Exercise",
     "Forbidden",
@@ -161,6 +162,13 @@ class Forbidden:
         return getattr(self.owner(), self.name)
 
 
+#: What "gradients by hand" replaces: every way of asking autograd for a gradient.
+AUTOGRAD = (
+    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
+    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
+    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
+)
+
 _ALIASES = {"torch.nn.functional": ("F",), "numpy": ("np",), "torch.nn": ("nn",)}
 
 
@@ -205,7 +213,9 @@ def _guarded(forbidden: Sequence[Forbidden]) -> Iterator[None]:
             setattr(owner, name, value)
 
 
-def scan_source(source: str, forbidden: Sequence[Forbidden], exercise: str = "") -> Forbidden | None:
+def scan_source(
+    source: str, forbidden: Sequence[Forbidden], exercise: str = ""
+) -> Forbidden | None:
     """The first forbidden function ``source`` names (``F.conv2d``, ``x.backward()``, an import).
 
     A bare name counts too for items marked ``bare`` (``modes_covered(...)`` after

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from ._core import (
+    AUTOGRAD,
     Exercise,
-    Forbidden,
     as_array,
     close,
     expect_close,
@@ -16,13 +16,6 @@ from ._core import (
 )
 
 __all__ = ["analytic_gradient", "numerical_gradient", "standardize_columns"]
-
-#: Gradients by hand mean without autograd.
-AUTOGRAD = (
-    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
-    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
-    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
-)
 
 # --------------------------------------------------------------------------- numerical_gradient
 #: The functions numerical_gradient is tried on; a case names one, so it travels as data.

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ._core import (
+    AUTOGRAD,
     Exercise,
     Forbidden,
     Unconvertible,
@@ -30,13 +31,6 @@ from ._core import (
 )
 
 __all__ = ["gradient_descent_step", "mse_gradient", "mse_loss", "normal_equation"]
-
-#: A gradient by hand means without autograd.
-AUTOGRAD = (
-    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
-    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
-    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
-)
 
 #: The normal equation by hand means building and solving the system, not a least-squares solver.
 SOLVERS = (

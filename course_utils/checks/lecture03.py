@@ -11,16 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._core import Exercise, Forbidden, as_array, close, expect_close, fail, generator
+from ._core import AUTOGRAD, Exercise, Forbidden, as_array, close, expect_close, fail, generator
 
 __all__ = ["adaline_epoch", "adaline_gradients", "bce_from_logits", "logistic_gradients"]
-
-#: Gradients by hand mean without autograd.
-AUTOGRAD = (
-    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
-    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
-    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
-)
 
 #: The stable cross-entropy is the exercise: PyTorch's versions of it, and the softplus and
 #: log-sigmoid that contain its trick, are what it replaces.

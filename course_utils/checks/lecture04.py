@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ._core import (
+    AUTOGRAD,
     Exercise,
     Forbidden,
     as_array,
@@ -17,12 +18,6 @@ from ._core import (
 
 __all__ = ["cross_entropy", "relu_derivative", "softmax", "two_layer_backward"]
 
-#: Gradients by hand mean without autograd.
-AUTOGRAD = (
-    Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
-    Forbidden("torch.autograd.grad", "torch.autograd.grad"),
-    Forbidden("torch.autograd.backward", "torch.autograd.backward"),
-)
 LOG_SOFTMAX = (
     Forbidden("torch.nn.functional.log_softmax", "F.log_softmax"),
     Forbidden("scipy.special.log_softmax", "scipy.special.log_softmax"),
