@@ -1,4 +1,4 @@
-"""The ``course`` command: ``doctor``, ``run``, ``stamp``, ``release``, ``slides`` and ``grade``.
+"""The ``course`` command: ``doctor``, ``run``, ``stamp``, ``release``, ``slides``, ``grade``, ``check``.
 
 Importing this module loads neither torch nor matplotlib (a test keeps it so):
 each subcommand imports what it needs when it runs, so ``course --help`` answers
@@ -169,13 +169,64 @@ def grade_cmd(args: argparse.Namespace) -> int:
         Path(args.out),
         cell_timeout=args.timeout,
         notebook_timeout=args.notebook_timeout,
-        junit_dir=Path(args.junit) if args.junit else None,
+        memory_mb=args.memory,
+        seed=args.seed,
+        sandbox=not args.no_sandbox,
+        feedback=Path(args.feedback) if args.feedback else None,
         progress=lambda line: print(line, flush=True),
     )
     print()
     print(summary(rows))
-    print(f"\ngrades written to {args.out}")
+    print(
+        f"\ngrades written to {args.out}"
+        + (f"; feedback in {args.feedback}" if args.feedback else "")
+    )
     return 0
+
+
+def check_cmd(args: argparse.Namespace) -> int:
+    """Grade one's own notebook as a grader would (no hidden checks) and print the table."""
+    import secrets
+
+    import nbformat
+
+    from .config import find_notebooks
+    from .grading import Lecture, checks_of, grade_notebook, lecture_of
+    from .release import student_notebook
+    from .sandbox import bwrap_path
+
+    path = Path(args.notebook)
+    if not path.is_file():
+        raise ToolError(
+            f"{path} does not exist; give the path of your notebook, e.g. 03_adaline.ipynb"
+        )
+    sandbox = bwrap_path() is not None and not args.no_sandbox
+    if not sandbox and not args.no_sandbox:
+        print("bubblewrap is not installed: running without a sandbox", file=sys.stderr)
+    try:  # in the course repository: the released notebook is the template, as for a grader
+        (source,) = find_notebooks([path.stem])
+        lecture = lecture_of(source, hidden=False)
+        lecture.notebook = student_notebook(lecture.notebook, source.name)
+    except ToolError:  # a student's copy: its own check cells are the template
+        notebook = nbformat.read(path, as_version=4)
+        lecture = Lecture(path.stem, notebook, checks_of(notebook, hidden=False))
+    if not lecture.checks:
+        raise ToolError(f"{path} has no check cells (cells tagged 'check') to grade")
+    rows = grade_notebook(
+        "you", path, lecture, seed=secrets.randbelow(2**31), cell_timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout, sandbox=sandbox,
+    )  # fmt: skip
+    width = max(len(r.check) for r in rows) if rows else 5
+    for row in rows:
+        mark = "✓" if row.status == "passed" else "✗"
+        print(f"{mark} {row.check:<{width}}  {row.points:g}/{row.max:g}  {row.status}")
+        if row.reason:
+            print(f"    {row.reason}")
+    got, total = sum(r.points for r in rows), sum(r.max for r in rows)
+    print(
+        f"\n{got:g} of {total:g} points" + (f" ({rows[0].notes})" if rows and rows[0].notes else "")
+    )
+    return 0 if got == total else 1
 
 
 def slides_cmd(args: argparse.Namespace) -> int:
@@ -254,9 +305,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds one notebook may run (default 600)",
     )
     p.add_argument(
-        "--junit", metavar="DIR", help="also keep pytest's JUnit XML, DIR/STUDENT/NOTEBOOK.xml"
+        "--memory",
+        type=int,
+        default=6144,
+        metavar="MB",
+        help="address space one notebook may use (default 6144)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seed the cases are drawn from (default: a new one, recorded in the CSV)",
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run without bubblewrap; every row is marked unsandboxed",
+    )
+    p.add_argument(
+        "--feedback", metavar="DIR", help="write a Markdown page per student and notebook"
     )
     p.set_defaults(func=grade_cmd)
+    p = sub.add_parser(
+        "check", help="grade your own notebook as the grader would, and print the points"
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK", help="your notebook, e.g. 03_adaline.ipynb")
+    p.add_argument("--timeout", type=int, default=60, metavar="S", help="seconds one cell may run")
+    p.add_argument(
+        "--notebook-timeout", type=int, default=600, metavar="S", help="seconds it may run"
+    )
+    p.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap")
+    p.set_defaults(func=check_cmd)
     return parser
 
 

@@ -20,8 +20,10 @@ from .errors import ToolError
 
 __all__ = [
     "CHECK_TAG",
+    "CONTEXT_TAG",
     "COLAB_BADGE_IMAGE",
     "EXERCISE_TAG",
+    "HIDDEN_TAG",
     "KERNEL_ENV",
     "badge_markdown",
     "budgets",
@@ -41,6 +43,11 @@ BRANCH = "main"
 EXERCISE_TAG = "exercise"
 #: The cell right after an exercise that calls its check; graded by ``course grade``.
 CHECK_TAG = "check"
+#: A check cell students never get: ``course release`` removes it, ``course grade`` runs it.
+HIDDEN_TAG = "hidden"
+#: A cell the exercises need when graded (data, a helper); grading runs only these, the imports
+#: cell and the exercise cells, never the lecture's training runs.
+CONTEXT_TAG = "context"
 #: What every kernel the tooling starts gets in its environment: no progress bars, no debugger noise.
 KERNEL_ENV = {
     "COURSE_PROGRESS": "0",

@@ -1,4 +1,4 @@
-"""Grading students' notebooks by running them, with the grader's own checks.
+"""Grading a class: student code runs sandboxed and returns data; verdicts are decided here.
 
 Layout of a submissions folder: one folder per student, holding that student's
 notebooks under the lectures' file names::
@@ -8,53 +8,78 @@ notebooks under the lectures' file names::
         ada/01_perceptron.ipynb
         grace/00_tensors_autograd_devices.ipynb
 
-Each notebook runs with nbval (``pytest --nbval-lax``) in a kernel of its own, in
-the grader's environment. The checks that decide the grade are the cells tagged
-``check`` in the instructor's notebook, found in the submission by cell id: a
-student may add, remove or reorder other cells. A check cell that was deleted or
-edited scores zero. Before a check cell runs, the grader re-imports the checks
-from its own installation of ``course_utils``, so a notebook that redefines a
-check function gains nothing. Points per check come from the instructor's cell
-metadata (``points``, default 1).
+For each student's notebook, :func:`grade_notebook`:
 
-Instructor tooling: needs the ``dev`` extra.
+1. **assembles** the notebook that runs from the *instructor's* notebook: every
+   cell is the instructor's except the student's exercise cells (matched by cell
+   id), so code a student adds elsewhere never runs; deleted or edited check
+   cells, added cells and a changed kernel are reported;
+2. **trims** it to what the exercises need: the imports cell, cells tagged
+   ``context`` and the exercise cells, never the lecture's training runs;
+3. runs that in a **sandbox** (:mod:`course_tools.sandbox`): the student's functions
+   are called on cases drawn here from a seed chosen per grading run, and only
+   their answers come back, as JSON;
+4. **decides** every verdict here, in the grader's process, which never runs
+   student code (:func:`course_utils.checks.decide`), including the scan of each
+   exercise cell for the library calls a by-hand exercise forbids;
+5. **records** one row per check in the CSV, written only by this process.
+
+Statuses: ``passed``; ``failed`` (a wrong answer, or an exercise not written);
+``forbidden-call`` (it used the library function the exercise replaces); ``error``
+(the exercise cell itself raised, e.g. a SyntaxError); ``timeout``; ``crashed`` (the
+run ended before the check, e.g. ``os._exit`` or a memory limit); ``deleted`` and
+``edited`` (the check cell is missing or changed); ``missing`` (no notebook);
+``unreadable`` (not a notebook).
 """
 
 from __future__ import annotations
 
+import ast
 import csv
+import json
 import os
 import re
+import secrets
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .config import CHECK_TAG, KERNEL_ENV
+from .config import CHECK_TAG, CONTEXT_TAG, EXERCISE_TAG, HIDDEN_TAG, KERNEL_ENV
 from .errors import ToolError
+from .sandbox import Limits, job_folder, require_bwrap
+from .sandbox import run as run_sandboxed
 
-__all__ = ["Check", "Row", "checks_of", "grade", "grade_notebook"]
+__all__ = ["Check", "Lecture", "Row", "checks_of", "grade", "grade_notebook", "summary"]
 
-FIELDS = ("student", "notebook", "check", "points", "max", "status", "reason")
-_CHECK_IMPORT = re.compile(r"from\s+course_utils\.checks\s+import\s+(lecture\d+)\s+as\s+(\w+)")
-_CALL = re.compile(r"\b\w+\.(\w+)\(")
-_ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")
+FIELDS = (
+    "student",
+    "notebook",
+    "check",
+    "points",
+    "max",
+    "status",
+    "reason",
+    "seed",
+    "sandbox",
+    "notes",
+)
 
 
 @dataclass
 class Check:
-    """One graded check: the cell of the instructor's notebook that calls it."""
+    """One graded check: a check cell of the instructor's notebook."""
 
     cell_id: str
-    name: str
+    name: str  #: the exercise, e.g. "conv2d"
+    function: str  #: the student's function it is called with
+    module: str  #: where the exercise is defined, e.g. "course_utils.checks.lecture05"
     source: str
     points: float
-    module: str | None = None  # e.g. "lecture00", re-imported before the check runs
-    alias: str = "check"
+    exercise_cell: str | None = None  #: the exercise cell before it, scanned for forbidden calls
+    hidden: bool = False
 
 
 @dataclass
@@ -66,97 +91,197 @@ class Row:
     max: float
     status: str
     reason: str = ""
+    seed: int | str = ""
+    sandbox: str = "yes"
+    notes: str = ""
+
+
+@dataclass
+class Lecture:
+    """An instructor notebook ready for grading: its cells and its checks."""
+
+    stem: str
+    notebook: object
+    checks: list[Check] = field(default_factory=list)
 
 
 def _normalise(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
-def checks_of(notebook) -> list[Check]:
-    """The graded checks of an instructor notebook, in order."""
-    module, alias = None, "check"
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _aliases(notebook) -> dict[str, str]:
+    """Every ``import X as a`` / ``from X import Y as a`` in the notebook: alias → module path."""
+    found = {}
     for cell in notebook.cells:
-        match = _CHECK_IMPORT.search(cell.source) if cell.cell_type == "code" else None
-        if match:
-            module, alias = match.groups()
-            break
-    checks = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code" or CHECK_TAG not in cell.metadata.get("tags", []):
+        if cell.cell_type != "code":
             continue
-        call = _CALL.search(cell.source)
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        found[alias.asname] = alias.name
+    return found
+
+
+def checks_of(notebook, *, hidden: bool = True) -> list[Check]:
+    """The graded checks of an instructor notebook, in order (``hidden`` ones too, unless False).
+
+    A check cell calls ``alias.exercise(function)``, where ``alias`` is a checks
+    module imported in the notebook. Points come from the cell's ``points``
+    metadata (default 1).
+    """
+    aliases = _aliases(notebook)
+    checks, last_exercise = [], None
+    for cell in notebook.cells:
+        tags = _tags(cell)
+        if EXERCISE_TAG in tags:
+            last_exercise = cell.get("id")
+        if cell.cell_type != "code" or CHECK_TAG not in tags:
+            continue
+        if HIDDEN_TAG in tags and not hidden:
+            continue
+        call = next(
+            (
+                node
+                for node in ast.walk(ast.parse(cell.source))
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in aliases
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+            ),
+            None,
+        )
+        if call is None:
+            raise ToolError(
+                f"cell {cell.id}: a check cell must call alias.exercise(function), "
+                f"with alias a checks module imported in the notebook; got {cell.source!r}"
+            )
         points = cell.metadata.get("points", 1)
-        if not isinstance(points, (int, float)) or points < 0:
+        if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
             raise ToolError(f"cell {cell.id}: points must be a non-negative number, got {points!r}")
         checks.append(
             Check(
-                cell.id,
-                call.group(1) if call else cell.id,
-                cell.source,
-                float(points),
-                module,
-                alias,
+                cell_id=cell.id,
+                name=call.func.attr,
+                function=call.args[0].id,
+                module=aliases[call.func.value.id],
+                source=cell.source,
+                points=float(points),
+                exercise_cell=last_exercise,
+                hidden=HIDDEN_TAG in tags,
             )
         )
     return checks
 
 
-def _guarded(check: Check) -> str:
-    """The check cell as the grader runs it: fresh checks from the grader's installation first."""
-    if check.module is None:
-        return check.source
-    guard = (
-        "import importlib as _grader_importlib\n"
-        "import course_utils.checks._core as _grader_core\n"
-        "_grader_importlib.reload(_grader_core)\n"
-        f"{check.alias} = _grader_importlib.reload("
-        f"_grader_importlib.import_module('course_utils.checks.{check.module}'))\n"
-    )
-    return guard + check.source
+def lecture_of(source: Path, *, hidden: bool = True) -> Lecture:
+    """Build the instructor notebook of ``source`` (a ``.py``) and read its checks."""
+    from .notebooks import build
+
+    notebook = build(source)
+    return Lecture(source.stem, notebook, checks_of(notebook, hidden=hidden))
 
 
-def _reason_from(text: str) -> tuple[str, str]:
-    """(status, one-line reason) from nbval's failure text for a cell."""
-    text = _ANSI.sub("", text or "")
-    if "Failed to interrupt kernel" in text:
-        return "crashed", "the kernel stopped responding (it crashed, or ignored the interrupt)"
-    if "Timeout of" in text and "exceeded" in text:
-        return "timeout", "the cell ran past the per-cell time limit"
-    if "Kernel dead" in text or "Kernel died" in text or "kernel died" in text.lower():
-        return "crashed", "the kernel died"
-    verdicts = re.findall(r"^✗ (.*)$", text, flags=re.MULTILINE)  # a check's own message
-    if verdicts:
-        return "failed", verdicts[-1].strip()[:300]
-    errors = re.findall(r"^(\w+(?:Error|Exception|Interrupt)\b.*)$", text, flags=re.MULTILINE)
-    last = errors[-1].strip() if errors else (text.strip().splitlines() or ["failed"])[-1].strip()
-    status = "failed" if last.startswith("AssertionError") else "error"
-    return status, last[:300]
+def _imports_cell(notebook) -> str | None:
+    """The cell that imports the lecture's checks: its imports and seeding are context."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and re.search(r"import\s+\w+\s+as\s+check\b", cell.source):
+            return cell.get("id")
+    return None
 
 
-def _kill(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):  # pragma: no cover - already gone
-        pass
-    process.wait()
+def assemble(
+    lecture: Lecture, submission
+) -> tuple[list[dict], dict[str, tuple[str, str]], list[str]]:
+    """The cells to run (instructor's, with the student's exercise cells), problems, notes.
+
+    Returns ``(cells, problems, notes)``: ``cells`` is a list of ``{"id", "source"}``;
+    ``problems`` maps a check cell id to ``(status, reason)`` for deleted or edited
+    check cells; ``notes`` says what else the submission changed.
+    """
+    from .release import student_notebook
+
+    theirs = {cell.get("id"): cell for cell in submission.cells}
+    released = {
+        cell.get("id"): cell for cell in student_notebook(lecture.notebook, lecture.stem).cells
+    }
+    ours = {cell.get("id") for cell in lecture.notebook.cells}
+    imports = _imports_cell(lecture.notebook)
+    cells, problems, notes = [], {}, []
+    for cell in lecture.notebook.cells:
+        cell_id, tags = cell.get("id"), _tags(cell)
+        if cell.cell_type != "code":
+            continue
+        if CHECK_TAG in tags:
+            if HIDDEN_TAG in tags:
+                continue
+            mine = theirs.get(cell_id)
+            if mine is None or mine.cell_type != "code":
+                problems[cell_id] = ("deleted", f"check cell {cell_id} is missing")
+            elif _normalise(mine.source) != _normalise(cell.source):
+                problems[cell_id] = ("edited", f"check cell {cell_id} was changed")
+        elif EXERCISE_TAG in tags:
+            mine = theirs.get(cell_id)
+            if mine is None or mine.cell_type != "code":
+                notes.append(f"exercise cell {cell_id} is missing")
+                mine = released[cell_id]
+            cells.append({"id": cell_id, "source": mine.source})
+        elif cell_id == imports or CONTEXT_TAG in tags:
+            cells.append({"id": cell_id, "source": cell.source})
+    added = [cell_id for cell_id in theirs if cell_id not in ours]
+    if added:
+        notes.append(f"{len(added)} added cell(s) not run")
+    kernel = submission.metadata.get("kernelspec", {}).get("name")
+    if kernel not in (None, lecture.notebook.metadata.get("kernelspec", {}).get("name")):
+        notes.append(f"kernel changed to {kernel!r}; graded with the course's")
+    return cells, problems, notes
+
+
+def check_seed(seed: int, check: Check) -> int:
+    """The seed one check's cases are drawn from: the run's seed and the exercise together."""
+    return (seed * 1_000_003 + zlib.crc32(f"{check.module}.{check.name}".encode())) % 2**32
 
 
 def grade_notebook(
     student: str,
     submission: Path,
-    checks: list[Check],
+    lecture: Lecture,
     *,
+    seed: int,
     cell_timeout: int = 60,
     notebook_timeout: int = 600,
-    junit: Path | None = None,
+    memory_mb: int = Limits.memory_mb,
+    sandbox: bool = True,
+    hide: Sequence[Path] = (),
 ) -> list[Row]:
-    """Run one student's notebook and score each check; never raises for a bad submission."""
+    """Grade one student's notebook; never raises for a bad submission."""
+    import importlib
+
     import nbformat
 
-    name = submission.stem
+    from course_utils.checks import decide, draw
 
-    def rows(status: str, reason: str) -> list[Row]:
-        return [Row(student, name, c.name, 0.0, c.points, status, reason) for c in checks]
+    name = lecture.stem
+    flag = "yes" if sandbox else "no"
+
+    def rows(status: str, reason: str, notes: str = "") -> list[Row]:
+        return [
+            Row(student, name, c.name, 0.0, c.points, status, reason, seed, flag, notes)
+            for c in lecture.checks
+        ]
 
     if not submission.is_file():
         return rows("missing", f"no {submission.name} in the student's folder")
@@ -164,136 +289,96 @@ def grade_notebook(
         notebook = nbformat.read(submission, as_version=4)
         nbformat.validate(notebook)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is recorded, not raised
-        return rows(
-            "unreadable",
-            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300],
-        )
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return rows("unreadable", f"{type(exc).__name__}: {first}"[:300])
 
-    by_id = {cell.get("id"): cell for cell in notebook.cells}
-    results: dict[str, Row] = {}
-    code_index: dict[str, int] = {}
-    for check in checks:
-        cell = by_id.get(check.cell_id)
-        if cell is None or cell.cell_type != "code":
-            results[check.cell_id] = Row(
-                student,
-                name,
-                check.name,
-                0.0,
-                check.points,
-                "deleted",
-                f"check cell {check.cell_id} is missing",
-            )
-        elif _normalise(cell.source) != _normalise(check.source):
-            results[check.cell_id] = Row(
-                student,
-                name,
-                check.name,
-                0.0,
-                check.points,
-                "edited",
-                f"check cell {check.cell_id} was changed",
-            )
-        else:
-            cell.source = _guarded(check)
-    for index, cell in enumerate(c for c in notebook.cells if c.cell_type == "code"):
-        code_index[cell.get("id")] = index
-    to_run = [c for c in checks if c.cell_id not in results]
-    if to_run:
-        outcome = _run_nbval(notebook, name, cell_timeout, notebook_timeout, junit)
-        for check in to_run:
-            if isinstance(outcome, tuple):
-                status, reason = outcome
-            else:
-                status, reason = outcome.get(
-                    code_index[check.cell_id], ("error", "the cell did not run")
-                )
-            points = check.points if status == "passed" else 0.0
-            results[check.cell_id] = Row(
-                student, name, check.name, points, check.points, status, reason
-            )
-    return [results[c.cell_id] for c in checks]
-
-
-def _run_nbval(notebook, name: str, cell_timeout: int, notebook_timeout: int, junit: Path | None):
-    """Run a prepared notebook under nbval: {code cell index: (status, reason)}, or one (status, reason)."""
-    import nbformat
-
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as work:
-        path = Path(work) / f"{name}.ipynb"
-        nbformat.write(notebook, path)
-        report = Path(work) / "junit.xml"
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            path.name,
-            "--nbval-lax",
-            "--nbval-current-env",
-            f"--nbval-cell-timeout={cell_timeout}",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:cov",
-            "-q",
-            f"--junitxml={report}",
-            "-o",
-            "junit_family=xunit2",
-            "--rootdir",
+    cells, problems, notes = assemble(lecture, notebook)
+    note = "; ".join(notes)
+    exercises = {
+        c.cell_id: getattr(importlib.import_module(c.module), c.name) for c in lecture.checks
+    }
+    to_run = [c for c in lecture.checks if c.cell_id not in problems]
+    cases = {c.cell_id: draw(exercises[c.cell_id], check_seed(seed, c)) for c in to_run}
+    job = {
+        "cell_timeout": cell_timeout,
+        "cells": cells,
+        "checks": [
+            {
+                "cell_id": c.cell_id,
+                "module": c.module,
+                "exercise": c.name,
+                "function": c.function,
+                "cases": cases[c.cell_id],
+            }
+            for c in to_run
+        ],
+    }
+    work = job_folder()
+    try:
+        (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        env = {
+            **{k: v for k, v in os.environ.items() if k in _PASSED_ON},
+            **KERNEL_ENV,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+        }
+        outcome = run_sandboxed(
+            [sys.executable, "-m", "course_tools.runner", "job.json", "result.json"],
             work,
-        ]
-        env = {**os.environ, **KERNEL_ENV, "PYTHONDONTWRITEBYTECODE": "1", "COURSE_CHECKS_STRICT": "1"}
-        process = subprocess.Popen(
-            command,
-            cwd=work,
+            Limits(seconds=notebook_timeout, memory_mb=memory_mb),
+            sandbox=sandbox,
+            hide=hide,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
         )
         try:
-            process.wait(timeout=notebook_timeout)
-        except subprocess.TimeoutExpired:
-            _kill(process)
-            return "timeout", f"the notebook ran longer than {notebook_timeout} s"
-        if not report.exists():
-            return "crashed", f"nbval stopped without a report (exit code {process.returncode})"
-        if junit is not None:
-            junit.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(report, junit)
-        return _parse_junit(report)
+            result = json.loads((work / "result.json").read_text(encoding="utf-8"))
+            cell_status = dict(result.get("cells", {}))
+            answers = dict(result.get("answers", {}))
+        except (OSError, ValueError, AttributeError):
+            cell_status, answers = {}, {}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    graded = []
+    sources = {cell["id"]: cell["source"] for cell in cells}
+    for check in lecture.checks:
+        status, reason = problems.get(check.cell_id, (None, ""))
+        if status is None:
+            status, reason = _verdict(
+                check, exercises[check.cell_id], cases.get(check.cell_id, "[]"),
+                answers.get(check.cell_id), cell_status, sources, outcome, decide,
+            )  # fmt: skip
+        if check.hidden and status not in {"passed", "timeout", "crashed"}:
+            reason = "a hidden check did not pass"
+        points = check.points if status == "passed" else 0.0
+        graded.append(
+            Row(student, name, check.name, points, check.points, status, reason, seed, flag, note)
+        )
+    return graded
 
 
-def _parse_junit(report: Path) -> dict[int, tuple[str, str]]:
-    outcome: dict[int, tuple[str, str]] = {}
-    cause: tuple[str, str] | None = (
-        None  # the timeout or crash after which nbval expects cells to fail
-    )
-    for case in ET.parse(report).getroot().iter("testcase"):
-        match = re.search(r"Cell (\d+)", case.get("name", ""))
-        if not match:
-            continue
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        if (
-            case.find("skipped") is not None
-        ):  # failed after an earlier cell timed out (nbval's xfail)
-            if cause is not None and cause[0] == "crashed":
-                result = ("crashed", "not run: the kernel had stopped responding")
-            else:
-                result = (
-                    "timeout",
-                    "failed after an earlier cell ran past the per-cell time limit",
-                )
-        elif problem is None:
-            result = ("passed", "")
-        else:
-            result = _reason_from(f"{problem.get('message', '')}\n{problem.text or ''}")
-            if result[0] in {"timeout", "crashed"}:
-                cause = result
-        outcome[int(match.group(1))] = result
-    return outcome
+#: Environment variables the sandboxed run keeps from the grader's (nothing that names the grader).
+_PASSED_ON = {"PATH", "PYTHONPATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "COURSE_DATA", "COURSE_SEED"}
+
+
+def _verdict(check, exercise, cases, answers, cell_status, sources, outcome, decide):
+    """(status, reason) of one check, from the run's data; no student code runs here."""
+    exercise_cell = cell_status.get(check.exercise_cell or "", {})
+    if exercise_cell.get("status") == "timeout":
+        return "timeout", "the exercise cell ran past the per-cell time limit"
+    if exercise_cell.get("status") == "error":
+        return "error", f"the exercise cell raised {exercise_cell.get('error', 'an error')}"
+    if answers is None:
+        if outcome.timed_out:
+            return "timeout", f"the notebook ran past its time limit ({outcome.seconds:.0f} s)"
+        return "crashed", "the run stopped before this check (the process died or was killed)"
+    if "CellTimeout" in answers:
+        return "timeout", f"{check.name} ran past the per-cell time limit"
+    result = decide(exercise, cases, answers, sources.get(check.exercise_cell or "", ""))
+    if result.status == "not-written":
+        return "failed", result.message
+    return result.status, result.message
 
 
 def _done(out: Path) -> set[tuple[str, str]]:
@@ -310,17 +395,27 @@ def grade(
     *,
     cell_timeout: int = 60,
     notebook_timeout: int = 600,
-    junit_dir: Path | None = None,
-    progress=print,
+    memory_mb: int = Limits.memory_mb,
+    seed: int | None = None,
+    sandbox: bool = True,
+    feedback: Path | None = None,
+    progress: Callable[[str], object] = print,
 ) -> list[Row]:
     """Grade every student folder in ``submissions`` against the instructor notebooks.
 
     Rows are appended to ``out`` (CSV) as each notebook is graded; notebooks
     already in ``out`` are skipped, so an interrupted run resumes where it stopped.
+    ``seed`` (default: a fresh random one, recorded in every row) draws the cases.
     Returns every row in ``out``.
-    """
-    from .notebooks import build
 
+    Raises
+    ------
+    ToolError
+        For a submissions folder without student folders, or without bubblewrap
+        when ``sandbox`` is True.
+    """
+    if sandbox:
+        require_bwrap()
     if not submissions.is_dir():
         raise ToolError(f"{submissions} is not a folder; it should hold one folder per student")
     students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -328,32 +423,64 @@ def grade(
         raise ToolError(
             f"{submissions} has no student folders (one folder per student, holding their notebooks)"
         )
-    lectures = [(source.stem, checks_of(build(source))) for source in instructor_sources]
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    lectures = [lecture_of(source) for source in instructor_sources]
     done = _done(out)
     new_file = not out.exists()
     out.parent.mkdir(parents=True, exist_ok=True)
+    hide = [submissions.resolve(), out.resolve()] + ([feedback.resolve()] if feedback else [])
     with out.open("a", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if new_file:
             writer.writeheader()
         for student in students:
-            for stem, checks in lectures:
-                if (student.name, stem) in done or not checks:
+            for lecture in lectures:
+                if (student.name, lecture.stem) in done or not lecture.checks:
                     continue
-                progress(f"grading {student.name}/{stem}.ipynb ...")
-                junit = junit_dir / student.name / f"{stem}.xml" if junit_dir else None
+                progress(f"grading {student.name}/{lecture.stem}.ipynb ...")
                 rows = grade_notebook(
                     student.name,
-                    student / f"{stem}.ipynb",
-                    checks,
+                    student / f"{lecture.stem}.ipynb",
+                    lecture,
+                    seed=seed,
                     cell_timeout=cell_timeout,
                     notebook_timeout=notebook_timeout,
-                    junit=junit,
+                    memory_mb=memory_mb,
+                    sandbox=sandbox,
+                    hide=hide,
                 )
                 for row in rows:
                     writer.writerow(asdict(row))
                 handle.flush()
+                if feedback is not None:
+                    write_feedback(feedback, rows, {c.name: c for c in lecture.checks})
     return read_grades(out)
+
+
+def write_feedback(folder: Path, rows: list[Row], checks: dict[str, Check]) -> Path:
+    """One Markdown page for one student's notebook: each check's points, status and message."""
+    if not rows:
+        raise ToolError("no rows to write feedback from")
+    student, notebook = rows[0].student, rows[0].notebook
+    page = folder / student / f"{notebook}.md"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    got, total = sum(r.points for r in rows), sum(r.max for r in rows)
+    lines = [
+        f"# {notebook}: {got:g} / {total:g} points",
+        "",
+        "| check | points | result |",
+        "|---|---|---|",
+    ]
+    for row in rows:
+        hidden = checks.get(row.check) is not None and checks[row.check].hidden
+        message = "" if hidden else row.reason.replace("|", "\\|").replace("\n", " ")
+        label = "(hidden check)" if hidden else f"`{row.check}`"
+        result = row.status + (f": {message}" if message else "")
+        lines.append(f"| {label} | {row.points:g} / {row.max:g} | {result} |")
+    if rows[0].notes:
+        lines += ["", f"Notes: {rows[0].notes}."]
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return page
 
 
 def read_grades(path: Path) -> list[Row]:
@@ -367,13 +494,16 @@ def read_grades(path: Path) -> list[Row]:
                 float(r["max"]),
                 r["status"],
                 r["reason"],
+                r.get("seed", ""),
+                r.get("sandbox", ""),
+                r.get("notes", ""),
             )
             for r in csv.DictReader(handle)
         ]
 
 
 def summary(rows: list[Row]) -> str:
-    """A table of points per student and notebook, and each student's total."""
+    """A table of points per student and notebook, each student's total, and what went wrong."""
     notebooks = sorted({r.notebook for r in rows})
     students = sorted({r.student for r in rows})
     short = [n[:2] for n in notebooks]
@@ -387,6 +517,8 @@ def summary(rows: list[Row]) -> str:
             got, total = got + points, total + maximum
             cells.append(f"{points:g}/{maximum:g}".rjust(9))
         lines.append(f"{student:<{width}}  " + "  ".join(cells) + f"  {f'{got:g}/{total:g}':>11}")
+    if any(str(r.sandbox) == "no" for r in rows):
+        lines += ["", "UNSANDBOXED: some rows were graded with --no-sandbox (column sandbox = no)"]
     problems = [r for r in rows if r.status not in {"passed", "failed"}]
     if problems:
         lines.append("")

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .config import EXERCISE_TAG
+from .config import EXERCISE_TAG, HIDDEN_TAG
 from .errors import ToolError
 
 __all__ = ["BEGIN", "END", "ReleaseError", "release", "solution_lines", "strip_solutions"]
@@ -84,11 +84,15 @@ def solution_lines(source: str) -> list[str]:
 
 
 def student_notebook(notebook, name: str):
-    """A copy of ``notebook`` for students: solutions replaced, outputs cleared. Raises ReleaseError."""
+    """A copy of ``notebook`` for students: solutions replaced, outputs cleared, hidden checks gone.
+
+    Raises ReleaseError.
+    """
     import copy
 
     student = copy.deepcopy(notebook)
     student.metadata.pop("jupytext", None)
+    student.cells = [cell for cell in student.cells if HIDDEN_TAG not in _tags(cell)]
     for index, cell in enumerate(student.cells):
         where = f"{name}: cell {index} (id {cell.get('id', '?')})"
         has_marker = any(_marker(line) for line in cell.source.splitlines())

@@ -43,7 +43,6 @@ import importlib
 import inspect
 import json
 import math
-import os
 import sys
 import textwrap
 import traceback
@@ -81,8 +80,6 @@ RTOL = 1e-5
 ATOL = 1e-6
 #: Failures of the same check after which a diagnosis also shows its formula.
 REVEAL_AFTER = 3
-#: Set (to anything) by a grader that runs check cells in the notebook: an unwritten exercise fails.
-STRICT_VARIABLE = "COURSE_CHECKS_STRICT"
 
 
 # --------------------------------------------------------------------------- failures
@@ -488,7 +485,7 @@ class Exercise:
             print(f"✓ {self.name}: correct on {result.cases} test cases you have not seen")
             self._failures.pop("count", None)
             return
-        if result.status == "not-written" and not os.environ.get(STRICT_VARIABLE):
+        if result.status == "not-written":
             print(f"… {result.message}")
             return
         count = self._failures.get("count", 0) + 1
