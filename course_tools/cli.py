@@ -173,6 +173,8 @@ def grade_cmd(args: argparse.Namespace) -> int:
         seed=args.seed,
         sandbox=not args.no_sandbox,
         feedback=Path(args.feedback) if args.feedback else None,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
         progress=lambda line: print(line, flush=True),
     )
     print()
@@ -324,6 +326,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--feedback", metavar="DIR", help="write a Markdown page per student and notebook"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="notebooks graded at once on this machine (default: one per core)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="grade on a running Dask cluster instead (pip install 'course-utils[cluster]')",
     )
     p.set_defaults(func=grade_cmd)
     p = sub.add_parser(

@@ -255,52 +255,59 @@ def check_seed(seed: int, check: Check) -> int:
     return (seed * 1_000_003 + zlib.crc32(f"{check.module}.{check.name}".encode())) % 2**32
 
 
-def grade_notebook(
-    student: str,
-    submission: Path,
-    lecture: Lecture,
-    *,
-    seed: int,
-    cell_timeout: int = 60,
-    notebook_timeout: int = 600,
-    memory_mb: int = Limits.memory_mb,
-    sandbox: bool = True,
-    hide: Sequence[Path] = (),
-) -> list[Row]:
-    """Grade one student's notebook; never raises for a bad submission."""
+@dataclass
+class _Prepared:
+    """One notebook ready to run: what goes to the sandbox, and what stays here to decide."""
+
+    student: str
+    lecture: Lecture
+    rows: list[Row] | None = None  #: already decided (missing, unreadable)
+    job: dict = field(default_factory=dict)
+    problems: dict = field(default_factory=dict)
+    notes: str = ""
+    exercises: dict = field(default_factory=dict)
+    cases: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+
+
+def _prepare(student: str, submission: Path, lecture: Lecture, seed: int, flag: str, limit: int):
     import importlib
 
     import nbformat
 
-    from course_utils.checks import decide, draw
+    from course_utils.checks import draw
 
-    name = lecture.stem
-    flag = "yes" if sandbox else "no"
+    prepared = _Prepared(student, lecture)
 
-    def rows(status: str, reason: str, notes: str = "") -> list[Row]:
+    def rows(status: str, reason: str) -> list[Row]:
         return [
-            Row(student, name, c.name, 0.0, c.points, status, reason, seed, flag, notes)
+            Row(student, lecture.stem, c.name, 0.0, c.points, status, reason, seed, flag)
             for c in lecture.checks
         ]
 
     if not submission.is_file():
-        return rows("missing", f"no {submission.name} in the student's folder")
+        prepared.rows = rows("missing", f"no {submission.name} in the student's folder")
+        return prepared
     try:
         notebook = nbformat.read(submission, as_version=4)
         nbformat.validate(notebook)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is recorded, not raised
         first = str(exc).splitlines()[0] if str(exc) else ""
-        return rows("unreadable", f"{type(exc).__name__}: {first}"[:300])
-
-    cells, problems, notes = assemble(lecture, notebook)
-    note = "; ".join(notes)
-    exercises = {
+        prepared.rows = rows("unreadable", f"{type(exc).__name__}: {first}"[:300])
+        return prepared
+    cells, prepared.problems, notes = assemble(lecture, notebook)
+    prepared.notes = "; ".join(notes)
+    prepared.sources = {cell["id"]: cell["source"] for cell in cells}
+    prepared.exercises = {
         c.cell_id: getattr(importlib.import_module(c.module), c.name) for c in lecture.checks
     }
-    to_run = [c for c in lecture.checks if c.cell_id not in problems]
-    cases = {c.cell_id: draw(exercises[c.cell_id], check_seed(seed, c)) for c in to_run}
-    job = {
-        "cell_timeout": cell_timeout,
+    to_run = [c for c in lecture.checks if c.cell_id not in prepared.problems]
+    prepared.cases = {
+        c.cell_id: draw(prepared.exercises[c.cell_id], check_seed(seed, c)) for c in to_run
+    }
+    prepared.job = {
+        "name": lecture.stem,
+        "timeout": limit,
         "cells": cells,
         "checks": [
             {
@@ -308,61 +315,113 @@ def grade_notebook(
                 "module": c.module,
                 "exercise": c.name,
                 "function": c.function,
-                "cases": cases[c.cell_id],
+                "cases": prepared.cases[c.cell_id],
             }
             for c in to_run
         ],
     }
-    work = job_folder()
-    try:
-        (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
-        env = {
-            **{k: v for k, v in os.environ.items() if k in _PASSED_ON},
-            **KERNEL_ENV,
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": "1",
-            "MPLBACKEND": "Agg",
-        }
-        outcome = run_sandboxed(
-            [sys.executable, "-m", "course_tools.runner", "job.json", "result.json"],
-            work,
-            Limits(seconds=notebook_timeout, memory_mb=memory_mb),
-            sandbox=sandbox,
-            hide=hide,
-            env=env,
-        )
-        try:
-            result = json.loads((work / "result.json").read_text(encoding="utf-8"))
-            cell_status = dict(result.get("cells", {}))
-            answers = dict(result.get("answers", {}))
-        except (OSError, ValueError, AttributeError):
-            cell_status, answers = {}, {}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return prepared
 
+
+def grade_student(
+    student: str,
+    notebooks: Sequence[tuple[Path, Lecture]],
+    *,
+    seed: int,
+    cell_timeout: int = 60,
+    notebook_timeout: int = 600,
+    memory_mb: int = Limits.memory_mb,
+    sandbox: bool = True,
+    hide: Sequence[Path] = (),
+) -> list[list[Row]]:
+    """Grade several notebooks of one student in one sandbox; one list of rows per notebook.
+
+    The sandbox imports torch and IPython once, then runs each notebook in a fresh
+    process forked from it (its own namespace, time limit and result file), so a
+    notebook that crashes or patches a library affects no other. Never raises for a
+    bad submission.
+    """
+    from course_utils.checks import decide
+
+    flag = "yes" if sandbox else "no"
+    prepared = [
+        _prepare(student, path, lecture, seed, flag, notebook_timeout)
+        for path, lecture in notebooks
+    ]
+    jobs = [p.job for p in prepared if p.rows is None]
+    results: dict[str, dict] = {}
+    outcome = None
+    if jobs:
+        work = job_folder()
+        try:
+            (work / "job.json").write_text(
+                json.dumps({"cell_timeout": cell_timeout, "notebooks": jobs}), encoding="utf-8"
+            )
+            env = {
+                **{k: v for k, v in os.environ.items() if k in _PASSED_ON},
+                **KERNEL_ENV,
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "OMP_NUM_THREADS": "1",
+                "MPLBACKEND": "Agg",
+            }
+            outcome = run_sandboxed(
+                [sys.executable, "-m", "course_tools.runner", "job.json"],
+                work,
+                Limits(seconds=notebook_timeout * len(jobs) + 30, memory_mb=memory_mb),
+                sandbox=sandbox,
+                hide=hide,
+                env=env,
+            )
+            for job in jobs:
+                try:
+                    path = work / job["name"] / "result.json"
+                    results[job["name"]] = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    results[job["name"]] = {}
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return [
+        p.rows
+        if p.rows is not None
+        else _decide(p, results.get(p.lecture.stem, {}), outcome, seed, flag, decide)
+        for p in prepared
+    ]
+
+
+def _decide(prepared: _Prepared, result: dict, outcome, seed: int, flag: str, decide) -> list[Row]:
+    """The rows of one notebook, from its run's data; no student code runs here."""
+    cell_status = dict(result.get("cells", {})) if isinstance(result, dict) else {}
+    answers = dict(result.get("answers", {})) if isinstance(result, dict) else {}
+    timed_out = bool(result.get("timed_out")) if isinstance(result, dict) else False
     graded = []
-    sources = {cell["id"]: cell["source"] for cell in cells}
-    for check in lecture.checks:
-        status, reason = problems.get(check.cell_id, (None, ""))
+    for check in prepared.lecture.checks:
+        status, reason = prepared.problems.get(check.cell_id, (None, ""))
         if status is None:
             status, reason = _verdict(
-                check, exercises[check.cell_id], cases.get(check.cell_id, "[]"),
-                answers.get(check.cell_id), cell_status, sources, outcome, decide,
+                check, prepared.exercises[check.cell_id], prepared.cases.get(check.cell_id, "[]"),
+                answers.get(check.cell_id), cell_status, prepared.sources,
+                timed_out or (outcome is not None and outcome.timed_out), decide,
             )  # fmt: skip
         if check.hidden and status not in {"passed", "timeout", "crashed"}:
             reason = "a hidden check did not pass"
         points = check.points if status == "passed" else 0.0
         graded.append(
-            Row(student, name, check.name, points, check.points, status, reason, seed, flag, note)
-        )
+            Row(prepared.student, prepared.lecture.stem, check.name, points, check.points, status,
+                reason, seed, flag, prepared.notes)
+        )  # fmt: skip
     return graded
+
+
+def grade_notebook(student: str, submission: Path, lecture: Lecture, **options) -> list[Row]:
+    """Grade one student's notebook (see :func:`grade_student` for the options)."""
+    return grade_student(student, [(submission, lecture)], **options)[0]
 
 
 #: Environment variables the sandboxed run keeps from the grader's (nothing that names the grader).
 _PASSED_ON = {"PATH", "PYTHONPATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "COURSE_DATA", "COURSE_SEED"}
 
 
-def _verdict(check, exercise, cases, answers, cell_status, sources, outcome, decide):
+def _verdict(check, exercise, cases, answers, cell_status, sources, timed_out, decide):
     """(status, reason) of one check, from the run's data; no student code runs here."""
     exercise_cell = cell_status.get(check.exercise_cell or "", {})
     if exercise_cell.get("status") == "timeout":
@@ -370,8 +429,8 @@ def _verdict(check, exercise, cases, answers, cell_status, sources, outcome, dec
     if exercise_cell.get("status") == "error":
         return "error", f"the exercise cell raised {exercise_cell.get('error', 'an error')}"
     if answers is None:
-        if outcome.timed_out:
-            return "timeout", f"the notebook ran past its time limit ({outcome.seconds:.0f} s)"
+        if timed_out:
+            return "timeout", "the notebook ran past its time limit"
         return "crashed", "the run stopped before this check (the process died or was killed)"
     if "CellTimeout" in answers:
         return "timeout", f"{check.name} ran past the per-cell time limit"
@@ -399,22 +458,27 @@ def grade(
     seed: int | None = None,
     sandbox: bool = True,
     feedback: Path | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
     progress: Callable[[str], object] = print,
 ) -> list[Row]:
     """Grade every student folder in ``submissions`` against the instructor notebooks.
 
-    Rows are appended to ``out`` (CSV) as each notebook is graded; notebooks
-    already in ``out`` are skipped, so an interrupted run resumes where it stopped.
-    ``seed`` (default: a fresh random one, recorded in every row) draws the cases.
-    Returns every row in ``out``.
+    Notebooks are graded ``jobs`` at a time on this machine (default: one per
+    core), each in its own sandbox, or, with ``scheduler`` (``tcp://HOST:PORT``),
+    as one task each on a Dask cluster whose workers have the same course
+    installed. Rows are appended to ``out`` (CSV) by this process as each notebook
+    finishes; notebooks already in ``out`` are skipped, so an interrupted run
+    resumes. ``seed`` (default: a fresh random one, recorded in every row) draws
+    the cases. Returns every row in ``out``.
 
     Raises
     ------
     ToolError
         For a submissions folder without student folders, or without bubblewrap
-        when ``sandbox`` is True.
+        when ``sandbox`` is True and grading runs here.
     """
-    if sandbox:
+    if sandbox and scheduler is None:
         require_bwrap()
     if not submissions.is_dir():
         raise ToolError(f"{submissions} is not a folder; it should hold one folder per student")
@@ -426,35 +490,129 @@ def grade(
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     lectures = [lecture_of(source) for source in instructor_sources]
     done = _done(out)
+    tasks = [
+        (student, lecture)
+        for student in students
+        for lecture in lectures
+        if (student.name, lecture.stem) not in done and lecture.checks
+    ]
+    options = {
+        "seed": seed,
+        "cell_timeout": cell_timeout,
+        "notebook_timeout": notebook_timeout,
+        "memory_mb": memory_mb,
+        "sandbox": sandbox,
+    }
+    if scheduler is not None:
+        results = _on_dask(scheduler, tasks, options)
+    else:
+        hide = [submissions.resolve(), out.resolve()] + ([feedback.resolve()] if feedback else [])
+        results = _here(tasks, {**options, "hide": hide}, jobs or os.cpu_count() or 1)
     new_file = not out.exists()
     out.parent.mkdir(parents=True, exist_ok=True)
-    hide = [submissions.resolve(), out.resolve()] + ([feedback.resolve()] if feedback else [])
+    checks = {lecture.stem: {c.name: c for c in lecture.checks} for lecture in lectures}
     with out.open("a", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if new_file:
             writer.writeheader()
-        for student in students:
-            for lecture in lectures:
-                if (student.name, lecture.stem) in done or not lecture.checks:
-                    continue
-                progress(f"grading {student.name}/{lecture.stem}.ipynb ...")
-                rows = grade_notebook(
-                    student.name,
-                    student / f"{lecture.stem}.ipynb",
-                    lecture,
-                    seed=seed,
-                    cell_timeout=cell_timeout,
-                    notebook_timeout=notebook_timeout,
-                    memory_mb=memory_mb,
-                    sandbox=sandbox,
-                    hide=hide,
-                )
-                for row in rows:
-                    writer.writerow(asdict(row))
-                handle.flush()
-                if feedback is not None:
-                    write_feedback(feedback, rows, {c.name: c for c in lecture.checks})
+        for count, rows in enumerate(results, start=1):
+            for row in rows:
+                writer.writerow(asdict(row))
+            handle.flush()
+            progress(f"graded {rows[0].student}/{rows[0].notebook}.ipynb ({count}/{len(tasks)})")
+            if feedback is not None:
+                write_feedback(feedback, rows, checks[rows[0].notebook])
     return read_grades(out)
+
+
+def _here(tasks, options: dict, jobs: int):
+    """Grade on this machine, ``jobs`` students at a time, each student's notebooks in one sandbox.
+
+    Yields each notebook's rows as its student is done.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    by_student: dict[Path, list] = {}
+    for student, lecture in tasks:
+        by_student.setdefault(student, []).append((student / f"{lecture.stem}.ipynb", lecture))
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [
+            pool.submit(grade_student, student.name, notebooks, **options)
+            for student, notebooks in by_student.items()
+        ]
+        for future in as_completed(futures):
+            yield from future.result()
+
+
+def grade_task(
+    student: str, stem: str, submission: bytes | None, instructor: str, options: dict
+) -> list[dict]:
+    """One notebook graded on a Dask worker: everything it needs travels as bytes and text.
+
+    ``instructor`` is the instructor notebook as JSON; the worker needs only the same
+    installed course (and bubblewrap, unless ``options["sandbox"]`` is False).
+    """
+    import nbformat
+
+    notebook = nbformat.reads(instructor, as_version=4)
+    lecture = Lecture(stem, notebook, checks_of(notebook))
+    folder = job_folder()
+    try:
+        path = folder / "submission" / f"{stem}.ipynb"
+        path.parent.mkdir()
+        if submission is not None:
+            path.write_bytes(submission)
+        rows = grade_notebook(student, path, lecture, **options, hide=[path.parent])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return [asdict(row) for row in rows]
+
+
+def _on_dask(scheduler: str, tasks, options: dict):
+    """One task per (student, notebook) on a Dask cluster; yield each notebook's rows when done.
+
+    A task whose worker dies is run again by Dask; one that fails is retried once,
+    then recorded as crashed with the reason, and grading goes on.
+    """
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ToolError(
+            "grading on a cluster needs Dask: pip install 'course-utils[cluster]'"
+        ) from None
+    import nbformat
+
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise ToolError(f"no Dask scheduler answers at {scheduler}: {exc}") from None
+    with client:
+        lectures = {lecture.stem: lecture for _, lecture in tasks}
+        instructors = {
+            stem: client.scatter(nbformat.writes(lecture.notebook), broadcast=True)
+            for stem, lecture in lectures.items()
+        }
+        futures = {}
+        for student, lecture in tasks:
+            path = student / f"{lecture.stem}.ipynb"
+            submission = path.read_bytes() if path.is_file() else None
+            future = client.submit(
+                grade_task, student.name, lecture.stem, submission, instructors[lecture.stem],
+                options, pure=False, retries=1,
+            )  # fmt: skip
+            futures[future] = (student.name, lecture)
+        for future in as_completed(list(futures)):
+            name, lecture = futures[future]
+            try:
+                yield [Row(**row) for row in future.result()]
+            except Exception as exc:  # noqa: BLE001 - a lost task is recorded, grading goes on
+                reason = f"the cluster could not grade it: {type(exc).__name__}: {exc}"[:300]
+                flag = "yes" if options["sandbox"] else "no"
+                yield [
+                    Row(name, lecture.stem, c.name, 0.0, c.points, "crashed", reason,
+                        options["seed"], flag)
+                    for c in lecture.checks
+                ]  # fmt: skip
 
 
 def write_feedback(folder: Path, rows: list[Row], checks: dict[str, Check]) -> Path:

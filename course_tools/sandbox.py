@@ -35,8 +35,8 @@ from .errors import ToolError
 __all__ = ["Limits", "Run", "bwrap_path", "require_bwrap", "run"]
 
 PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
-#: Where the runs' folders are made: /tmp/course-grading-XXXX (the prefix is what matters).
-JOBS = Path(tempfile.gettempdir()) / "course-grading-"
+#: The folder every run's own folder is made in; each sandbox sees it empty but for its own.
+JOBS = Path(tempfile.gettempdir()) / "course-grading"
 INSTALL_HINT = (
     "grading runs student code under bubblewrap, which is missing: install it "
     "(Debian/Ubuntu: sudo apt-get install bubblewrap), or pass --no-sandbox to grade "
@@ -88,7 +88,7 @@ def _bwrap_args(bwrap: str, work: Path, hide: Sequence[Path]) -> list[str]:
         "--dev", "/dev",
         "--proc", "/proc",
     ]  # fmt: skip
-    for path in [*hide, *JOBS.parent.glob(f"{JOBS.name}*")]:
+    for path in [*hide, JOBS]:
         path = Path(path).resolve()
         if path.is_dir():
             args += ["--tmpfs", str(path)]
@@ -104,7 +104,8 @@ def _bwrap_args(bwrap: str, work: Path, hide: Sequence[Path]) -> list[str]:
 
 def job_folder() -> Path:
     """A fresh folder for one sandboxed run; every such folder is hidden from every sandbox."""
-    return Path(tempfile.mkdtemp(prefix=JOBS.name, dir=JOBS.parent))
+    JOBS.mkdir(mode=0o700, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="run-", dir=JOBS))
 
 
 def _pids_cgroup(limit: int) -> Path | None:

@@ -346,15 +346,20 @@ def test_unreadable_and_missing_notebooks_are_recorded(graded):
     not os.access(sandbox.PIDS_CGROUP, os.W_OK),
     reason="no writable pids cgroup here: a fork bomb would only be stopped by the time limit",
 )
-def test_a_fork_bomb_is_contained(course, hidden_path, tmp_path):
+def test_a_fork_bomb_is_contained(course, hidden_path, tmp_path, monkeypatch):
     notebook = _with(_solved(course), 2, "import os\nwhile True:\n    os.fork()\n")
     path = tmp_path / "01_small.ipynb"
     nbformat.write(notebook, path)
+    groups = []
+    make_group = sandbox._pids_cgroup
+    monkeypatch.setattr(
+        sandbox, "_pids_cgroup", lambda n: groups.append(make_group(n)) or groups[-1]
+    )
     rows = grade_notebook(
         "bomb", path, lecture_of(course), seed=1, cell_timeout=5, notebook_timeout=10
     )
-    assert rows[0].points == 0
-    assert not list(sandbox.PIDS_CGROUP.glob("course-grade-*"))  # every process was ended
+    assert rows[0].points == 0 and rows[1].points == 2  # the other exercise is still graded
+    assert groups and groups[0] is not None and not groups[0].exists()  # every process ended
 
 
 # --------------------------------------------------------------------------- the record
@@ -472,3 +477,148 @@ def test_grading_an_instructor_notebook_trimmed_gives_full_marks(source, tmp_pat
     lecture = lecture_of(source)
     rows = grade_notebook("instructor", path, lecture, seed=7, cell_timeout=60)
     assert rows and all(r.status == "passed" for r in rows), [(r.check, r.reason) for r in rows]
+
+
+# --------------------------------------------------------------------------- a class at once
+def _small_class(course: Path, root: Path, size: int = 6) -> Path:
+    subs = root / "class"
+    kinds = [_solved(course), _with(_solved(course), 2, WRONG), _with(_solved(course), 5, "x = 1")]
+    for i in range(size):
+        (subs / f"s{i}").mkdir(parents=True)
+        nbformat.write(kinds[i % len(kinds)], subs / f"s{i}" / "01_small.ipynb")
+    return subs
+
+
+def _sorted_rows(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return sorted(csv.DictReader(handle), key=lambda r: (r["student"], r["check"]))
+
+
+@needs_bwrap
+def test_parallel_jobs_give_the_same_grades_as_one_at_a_time(course, hidden_path, tmp_path):
+    subs = _small_class(course, tmp_path)
+    for jobs in (1, 2):
+        grade(subs, [course], tmp_path / f"{jobs}.csv", seed=5, jobs=jobs, progress=lambda _: None)
+    assert _sorted_rows(tmp_path / "1.csv") == _sorted_rows(tmp_path / "2.csv")
+    assert {r["points"] for r in _sorted_rows(tmp_path / "2.csv")} == {"0.0", "1.0", "2.0"}
+
+
+class DaskCluster:
+    """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        import subprocess
+        import time
+
+        dask = str(Path(sys.executable).parent / "dask")
+        self.file = folder / "scheduler.json"
+        common = {
+            "cwd": folder,
+            "env": env,
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+        }
+        self.processes = [
+            subprocess.Popen(
+                [
+                    dask,
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(self.file),
+                ],
+                **common,
+            )  # fmt: skip
+        ]
+        deadline = time.time() + 60
+        while not self.file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        for _ in range(2):
+            self.processes.append(
+                subprocess.Popen(
+                    [
+                        dask,
+                        "worker",
+                        "--scheduler-file",
+                        str(self.file),
+                        "--nthreads",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        "--no-dashboard",
+                    ],
+                    **common,
+                )  # fmt: skip
+            )
+        from distributed import Client
+
+        with Client(scheduler_file=str(self.file), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+            self.address = client.scheduler.address
+
+    def worker_pids(self) -> list[int]:
+        from distributed import Client
+
+        with Client(self.address, timeout="20s") as client:
+            return list(client.run(os.getpid).values())
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except Exception:  # noqa: BLE001
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory, course, hidden_path):
+    pytest.importorskip("distributed", reason="Dask is not installed (pip install distributed)")
+    if sandbox.bwrap_path() is None:
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap); .ci/run installs it")
+    cluster = DaskCluster(tmp_path_factory.mktemp("dask"), {**os.environ, "OMP_NUM_THREADS": "1"})
+    yield cluster
+    cluster.close()
+
+
+def test_grading_on_a_dask_cluster_gives_the_same_csv_as_here(dask_cluster, course, tmp_path):
+    subs = _small_class(course, tmp_path)
+    grade(subs, [course], tmp_path / "here.csv", seed=9, progress=lambda _: None)
+    grade(
+        subs, [course], tmp_path / "dask.csv", seed=9, scheduler=dask_cluster.address,
+        progress=lambda _: None,
+    )  # fmt: skip
+    assert _sorted_rows(tmp_path / "dask.csv") == _sorted_rows(tmp_path / "here.csv")
+
+
+def test_a_worker_killed_mid_run_loses_nothing(dask_cluster, course, tmp_path):
+    import signal
+
+    subs = _small_class(course, tmp_path, size=8)
+    killed = []
+
+    def kill_one(line: str) -> None:
+        if not killed:
+            pid = dask_cluster.worker_pids()[0]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    rows = grade(
+        subs, [course], tmp_path / "g.csv", seed=9, scheduler=dask_cluster.address,
+        progress=kill_one,
+    )  # fmt: skip
+    assert killed and len(rows) == 8 * 3
+    assert {r.student for r in rows} == {f"s{i}" for i in range(8)}
+    assert {r.status for r in rows} <= {"passed", "failed"}
+
+
+def test_an_unreachable_scheduler_says_so(course, tmp_path):
+    pytest.importorskip("distributed")
+    subs = _small_class(course, tmp_path, size=1)
+    with pytest.raises(ToolError, match="no Dask scheduler answers"):
+        grade(subs, [course], tmp_path / "g.csv", scheduler="tcp://127.0.0.1:9", sandbox=False)
