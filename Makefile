@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 		{ echo "Python 3.10 or newer is needed; run e.g. make PYTHON=python3.12 ..."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab,cluster]"
 	@touch $(STAMP)
 
 install: $(STAMP)
