@@ -147,13 +147,30 @@ def stamp(args: argparse.Namespace) -> int:
 
 
 def release_cmd(args: argparse.Namespace) -> int:
-    """Write the student notebooks: solutions replaced, outputs cleared."""
-    from .config import find_notebooks, repo_root
+    """Write the student notebooks (solutions removed), or commit them to the student branch."""
+    from .config import find_notebooks, repo_root, student_home
+
+    root = repo_root()
+    if args.branch is not None:
+        from .publish import publish
+
+        branch = args.branch or student_home(root)[1]
+        commit = publish(root, branch, args.notebooks)
+        if commit is None:
+            print(f"branch {branch!r} already holds these student notebooks; nothing to commit")
+        else:
+            print(
+                f"committed {commit[:12]} to branch {branch!r}; publish it with: git push origin {branch}"
+            )
+        return 0
     from .release import release
 
-    out = Path(args.out) if args.out else repo_root() / "release"
-    written = release(find_notebooks(args.notebooks), out)
-    for path in written:
+    out = Path(args.out) if args.out else root / "release"
+    try:
+        home = student_home(root)
+    except ToolError:  # no repository URL configured: links are left as they are
+        home = None
+    for path in release(find_notebooks(args.notebooks), out, home):
         print(f"released {path}")
     return 0
 
@@ -272,6 +289,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="write student notebooks with the solutions removed")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 01 (default: all)")
     p.add_argument("--out", metavar="DIR", help="where to write them (default: release/)")
+    p.add_argument(
+        "--branch",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="commit them to this branch instead (default: student-branch of [tool.course])",
+    )
     p.set_defaults(func=release_cmd)
     p = sub.add_parser("slides", help="build a reveal.js deck per lecture that opens offline")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 01 (default: all)")

@@ -35,10 +35,13 @@ __all__ = [
     "repo_root",
     "repository_url",
     "require",
+    "student_home",
 ]
 
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BRANCH = "main"
+#: The default branch the student notebooks are published to (``course release --branch``).
+STUDENT_BRANCH = "student"
 #: A code cell holding an exercise; its solution sits between nbgrader's markers.
 EXERCISE_TAG = "exercise"
 #: The cell right after an exercise that calls its check; graded by ``course grade``.
@@ -129,20 +132,46 @@ def budgets(root: Path | None = None) -> dict[str, float]:
     return {str(number): float(seconds) for number, seconds in table.items()}
 
 
-def install_spec(url: str) -> str:
-    """What Colab's setup cell gives to pip: ``course-utils @ git+URL``."""
-    return f"course-utils @ git+{url}"
+def student_home(root: Path | None = None) -> tuple[str, str]:
+    """Where students open the released notebooks: ``(repository URL, branch)``.
+
+    From ``[tool.course]`` in ``pyproject.toml``: ``student-repository`` (default: the
+    course's own Repository URL) and ``student-branch`` (default ``"student"``).
+    """
+    root = root or repo_root()
+    table = load_toml(root / "pyproject.toml").get("tool", {}).get("course", {})
+    url = table.get("student-repository") or repository_url(root)
+    match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", str(url).strip())
+    if not match:
+        raise ToolError(
+            f"student-repository must look like https://github.com/OWNER/REPO, got {url!r}"
+        )
+    branch = str(table.get("student-branch", STUDENT_BRANCH))
+    if (
+        not re.fullmatch(r"[\w.-]+(/[\w.-]+)*", branch)
+        or branch == BRANCH
+        and not table.get("student-repository")
+    ):
+        raise ToolError(
+            f"student-branch {branch!r} must be a branch name other than the instructors' {BRANCH!r}"
+        )
+    return f"https://github.com/{match.group(1)}/{match.group(2)}", branch
 
 
-def colab_url(url: str, notebook: str) -> str:
-    """The link that opens ``notebooks/<notebook>`` of the repository in Colab."""
+def install_spec(url: str, ref: str | None = None) -> str:
+    """What Colab's setup cell gives to pip: ``course-utils @ git+URL`` (``@ref`` for a branch)."""
+    return f"course-utils @ git+{url}" + (f"@{ref}" if ref else "")
+
+
+def colab_url(url: str, notebook: str, branch: str = BRANCH) -> str:
+    """The link that opens ``notebooks/<notebook>`` of the repository's ``branch`` in Colab."""
     path = url.removeprefix("https://github.com/")
-    return f"https://colab.research.google.com/github/{path}/blob/{BRANCH}/notebooks/{notebook}"
+    return f"https://colab.research.google.com/github/{path}/blob/{branch}/notebooks/{notebook}"
 
 
-def badge_markdown(url: str, notebook: str) -> str:
+def badge_markdown(url: str, notebook: str, branch: str = BRANCH) -> str:
     """The "Open in Colab" badge for a notebook, in Markdown."""
-    return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({colab_url(url, notebook)})"
+    return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({colab_url(url, notebook, branch)})"
 
 
 def find_notebooks(names: list[str] | tuple[str, ...] = (), root: Path | None = None) -> list[Path]:

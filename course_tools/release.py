@@ -109,17 +109,18 @@ def student_notebook(notebook, name: str):
     return student
 
 
-def release(sources: list[Path], out: Path) -> list[Path]:
+def release(sources: list[Path], out: Path, home: tuple[str, str] | None = None) -> list[Path]:
     """Write the student version of each notebook source into ``out``; all or nothing.
 
-    Every notebook is built and checked before anything is written, so a
-    marker error leaves ``out`` as it was.
+    With ``home`` (``(repository URL, branch)``, see
+    :func:`course_tools.config.student_home`), every Colab badge and the setup cell
+    point at the student notebooks there, never at the instructor's. Every notebook
+    is built and checked before anything is written, so a marker error leaves
+    ``out`` as it was.
     """
     import nbformat
 
-    from .notebooks import build
-
-    prepared = [(source, student_notebook(build(source), source.name)) for source in sources]
+    prepared = [(source, released(source, home)) for source in sources]
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(dir=out) as staging:
@@ -131,3 +132,16 @@ def release(sources: list[Path], out: Path) -> list[Path]:
             shutil.move(str(Path(staging) / final.name), final)
             written.append(final)
     return written
+
+
+def released(source: Path, home: tuple[str, str] | None = None):
+    """The student notebook of one lecture source, its links pointing at ``home``."""
+    from .notebooks import build
+    from .stamping import stamp_text
+
+    notebook = student_notebook(build(source), source.name)
+    if home is not None:
+        url, branch = home
+        for cell in notebook.cells:
+            cell.source = stamp_text(cell.source, url, branch)
+    return notebook

@@ -16,13 +16,18 @@ __all__ = ["stamp_text", "stamp_tree"]
 _COLAB = re.compile(
     r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/notebooks/"
 )
-_INSTALL = re.compile(r"course-utils @ git\+https://github\.com/[\w.-]+/[\w.-]+?(?=[\"'\s\\]|$)")
+_INSTALL = re.compile(
+    r"course-utils @ git\+https://github\.com/[\w.-]+/[\w.-]+?(?:@[\w./-]+?)?(?=[\"'\s\\]|$)"
+)
 
 
-def stamp_text(text: str, url: str) -> str:
-    """Replace every Colab link and ``course-utils @ git+...`` spec in ``text`` with ones for ``url``."""
-    text = _COLAB.sub(colab_url(url, ""), text)
-    return _INSTALL.sub(install_spec(url), text)
+def stamp_text(text: str, url: str, branch: str | None = None) -> str:
+    """Replace every Colab link and ``course-utils @ git+...`` spec in ``text`` with ones for ``url``.
+
+    With ``branch``, the links open that branch's notebooks and pip installs from it.
+    """
+    text = _COLAB.sub(colab_url(url, "", branch or "main"), text)
+    return _INSTALL.sub(install_spec(url, branch), text)
 
 
 def stamp_tree(root: Path | None = None) -> list[Path]:
