@@ -257,6 +257,7 @@ def slides_cmd(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         cdn=args.cdn,
         progress=lambda line: print(line, flush=True),
+        solutions=args.with_solutions,
     )
     if decks:
         how = "offline" if all(d.offline for d in decks) else "with a network only (CDN)"
@@ -304,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--cdn",
         action="store_true",
         help="link reveal.js and MathJax from a CDN instead of copying them beside each deck",
+    )
+    p.add_argument(
+        "--with-solutions",
+        action="store_true",
+        help="the instructor's decks, with solutions, into NN_name-with-solutions/ "
+        "(default: student-safe decks)",
     )
     p.set_defaults(func=slides_cmd)
     p = sub.add_parser("grade", help="run students' notebooks and score each check")

@@ -25,7 +25,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import cache_dir, find_notebooks, load_toml, repo_root, require
+from .config import (
+    CHECK_TAG,
+    EXERCISE_TAG,
+    HIDDEN_TAG,
+    cache_dir,
+    find_notebooks,
+    load_toml,
+    repo_root,
+    require,
+)
 from .errors import ToolError
 
 __all__ = [
@@ -299,14 +308,31 @@ def _copy_assets(local: Path, target: Path, theme: str) -> None:
     shutil.copytree(local, target, ignore=skip)
 
 
-def _slide_notebook(notebook):
-    """A copy of the notebook fit for slides: no Colab badge, the lecture's title as the deck's."""
+def _slide_notebook(notebook, solutions: bool = False):
+    """A copy of the notebook fit for slides: no Colab badge, the lecture's title as the deck's.
+
+    Unless ``solutions``, exercises are shown as released to students (the prompt and
+    the stub, no solution), the output of their checks is dropped (it would say the
+    answer passes), and hidden checks are left out.
+    """
+    from .release import strip_solutions
+
     notebook = notebook.copy()  # shallow: cells are replaced, never edited in place
     cells = []
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
         if cell.cell_type == "markdown" and BADGE.search(cell.source):
             cell = cell.copy()
             cell.source = BADGE.sub("", cell.source).lstrip("\n")
+        if not solutions:
+            if HIDDEN_TAG in tags:
+                continue
+            if EXERCISE_TAG in tags or CHECK_TAG in tags:
+                cell = cell.copy()
+                if EXERCISE_TAG in tags:
+                    cell.source = strip_solutions(cell.source, cell.cell_type, f"cell {index}")
+                if cell.cell_type == "code":
+                    cell.outputs = []
         cells.append(cell)
     notebook.cells = cells
     notebook.metadata = notebook.metadata.copy()
@@ -326,8 +352,18 @@ def count_slides(notebook) -> int:
     return count + (1 if visible and visible[0] not in {"slide", "subslide"} else 0)
 
 
-def build_deck(notebook: Path, out: Path, assets: Assets, config: dict | None = None) -> Deck:
+def build_deck(
+    notebook: Path,
+    out: Path,
+    assets: Assets,
+    config: dict | None = None,
+    solutions: bool = False,
+) -> Deck:
     """Write the deck of one executed notebook to ``out/<stem>/index.html``.
+
+    The deck is safe to show students: exercises appear as released, without their
+    solutions or the output of their checks. With ``solutions`` it is the
+    instructor's, written to ``out/<stem>-with-solutions/``.
 
     Parameters
     ----------
@@ -364,13 +400,13 @@ def build_deck(notebook: Path, out: Path, assets: Assets, config: dict | None = 
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    source = _slide_notebook(nbformat.read(notebook, as_version=4))
+    source = _slide_notebook(nbformat.read(notebook, as_version=4), solutions)
     resources = {
         "course": {"reveal": assets.reveal, "mathjax": assets.mathjax},
         "metadata": {"name": notebook.stem},
     }
     html, _ = exporter.from_notebook_node(source, resources=resources)
-    deck = out / notebook.stem
+    deck = out / (f"{notebook.stem}-with-solutions" if solutions else notebook.stem)
     shutil.rmtree(deck, ignore_errors=True)
     deck.mkdir(parents=True)
     if assets.local is not None:
@@ -384,6 +420,7 @@ def build_decks(
     out: Path | None = None,
     cdn: bool = False,
     progress: Callable[[str], None] = print,
+    solutions: bool = False,
 ) -> list[Deck]:
     """Build the decks of the lectures named (``"00"``, ``"01_perceptron"``), or of all of them.
 
@@ -415,7 +452,7 @@ def build_decks(
             )
     decks = []
     for notebook in notebooks:
-        deck = build_deck(notebook, out, assets, config)
+        deck = build_deck(notebook, out, assets, config, solutions)
         progress(f"wrote {deck.path} ({deck.slides} slides)")
         decks.append(deck)
     return decks

@@ -20,6 +20,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from course_tools import cli, slides
+from course_tools.config import find_notebooks
 from course_tools.errors import ToolError
 from course_tools.slides import (
     Assets,
@@ -440,3 +441,51 @@ def test_lecture_deck_renders_offline_in_chromium(lecture_deck, tmp_path):
         png = tmp_path / f"{name}.png"
         _chromium(f"{page}#/{where}", tmp_path / f"profile-{name}", f"--screenshot={png}")
         assert _is_a_picture(png), f"the {name} slide (#/{where}) rendered blank: {png}"
+
+
+# --------------------------------------------------------------------------- student-safe decks
+def _secret_lines(notebook) -> set[str]:
+    """Solution lines that appear nowhere else in the lecture (so finding one means a leak)."""
+    from course_tools.release import solution_lines
+
+    elsewhere = "\n".join(
+        c.source for c in notebook.cells if "exercise" not in c.metadata.get("tags", [])
+    )
+    return {
+        line.strip()
+        for cell in notebook.cells
+        for line in solution_lines(cell.source)
+        if len(line.strip()) > 8 and line.strip() not in elsewhere
+    }
+
+
+@pytest.mark.parametrize("source", find_notebooks(root=ROOT), ids=lambda p: p.stem)
+def test_slides_of_every_lecture_show_no_solution_and_no_check_output(source):
+    executed = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    secret = _secret_lines(executed)
+    assert secret, f"{source.stem} has no solution to hide"
+    shown = slides._slide_notebook(executed)
+    text = "\n".join(cell.source for cell in shown.cells)
+    assert not [line for line in secret if line in text]
+    for cell in shown.cells:
+        if "check" in cell.metadata.get("tags", []):
+            assert cell.outputs == []
+    with_solutions = "\n".join(c.source for c in slides._slide_notebook(executed, True).cells)
+    assert all(line in with_solutions for line in secret)
+
+
+def test_the_default_lecture_deck_holds_no_solution_line(lecture_deck):
+    import html
+    import re
+
+    executed = nbformat.read(LECTURE, as_version=4)
+    page = lecture_deck.path.read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert not [line for line in _secret_lines(executed) if line in text]
+    assert "YOUR CODE HERE" in text and "✓ numerical_gradient" not in text
+
+
+def test_with_solutions_goes_to_a_folder_that_says_so(assets, tmp_path):
+    deck = build_deck(LECTURE, tmp_path, assets, load_config(ROOT), solutions=True)
+    assert deck.path.parent.name == f"{LECTURE.stem}-with-solutions"
+    assert "YOUR CODE HERE" not in deck.path.read_text(encoding="utf-8")
