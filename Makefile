@@ -9,13 +9,14 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers for the notebook tests (each notebook runs in its own kernel)
 JOBS   ?= 2
 
-.PHONY: help install lab test unit notebooks slides doctor lint format clean fresh-install gpu-check
+.PHONY: help install lab test unit notebooks seeds slides doctor lint format clean fresh-install gpu-check
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (installs into $(VENV) first if needed)"
 	@echo "make test       run every test: unit and tool tests with coverage, then every notebook under nbval"
 	@echo "make unit       unit tests only (fast)"
 	@echo "make notebooks  rebuild and re-execute every notebook from its .py source"
+	@echo "make seeds      run every lecture on seeds 0-4 and print which asserts held"
 	@echo "make slides     build a reveal.js deck per lecture in slides/build/ that opens offline"
 	@echo "make doctor     check Python, torch, devices and the offline datasets"
 	@echo "make lint       ruff over the package, tests and notebook sources"
@@ -48,6 +49,10 @@ unit: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/course run
+
+# Every lecture on seeds 0-4 (COURSE_SEED), a table of which held their asserts; not part of make test.
+seeds: $(STAMP)
+	$(BIN)/course seeds --out benchmarks/results/seeds.csv
 
 slides: $(STAMP)
 	$(BIN)/course slides

@@ -114,9 +114,12 @@ def run(args: argparse.Namespace) -> int:
 
     sources = find_notebooks(args.notebooks)
     results = []
+    env = {} if args.seed is None else {"COURSE_SEED": str(args.seed)}
+    if env:
+        print(f"COURSE_SEED={args.seed}: the notebooks are executed, not written", flush=True)
     for source in sources:
         print(f"running {source.stem} ...", flush=True)
-        result = run_notebook(source, timeout=args.timeout)
+        result = run_notebook(source, timeout=args.timeout, env=env, write=not env)
         results.append(result)
         print(
             f"  {'ok' if result.ok else 'FAILED'} in {result.seconds:.1f} s"
@@ -129,6 +132,53 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r.notebook:<{width}}  {r.seconds:>8.1f}  {'ok' if r.ok else 'FAILED'}")
     print(f"{'total':<{width}}  {sum(r.seconds for r in results):>8.1f}")
     return 0 if all(r.ok for r in results) else 1
+
+
+def seeds_cmd(args: argparse.Namespace) -> int:
+    """Run lectures on several seeds (COURSE_SEED) and print which held their asserts."""
+    import csv
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .config import find_notebooks
+    from .notebooks import run_notebook
+
+    sources = find_notebooks(args.notebooks)
+    runs = [(source, seed) for source in sources for seed in args.seeds]
+    env = {"OMP_NUM_THREADS": "1"}
+
+    def one(item):
+        source, seed = item
+        result = run_notebook(source, args.timeout, {**env, "COURSE_SEED": str(seed)}, write=False)
+        print(f"{source.stem} seed {seed}: {'ok' if result.ok else result.error}", flush=True)
+        return source.stem, seed, result
+
+    with ThreadPoolExecutor(max_workers=args.jobs or os.cpu_count() or 1) as pool:
+        results = list(pool.map(one, runs))
+    width = max(len(s.stem) for s in sources)
+    print(f"\n{'lecture':<{width}}  " + "  ".join(f"seed {s}" for s in args.seeds))
+    for source in sources:
+        marks = [("ok" if r.ok else "FAIL") for stem, _, r in results if stem == source.stem]
+        print(f"{source.stem:<{width}}  " + "  ".join(f"{m:>6}" for m in marks))
+    for stem, seed, result in results:
+        if not result.ok:
+            print(f"  {stem}, seed {seed}: {result.error}")
+    if args.out:
+        with open(args.out, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["lecture", "seed", "asserts_held", "seconds", "error"])
+            for stem, seed, result in results:
+                writer.writerow(
+                    [
+                        stem,
+                        seed,
+                        "yes" if result.ok else "no",
+                        f"{result.seconds:.1f}",
+                        result.error,
+                    ]
+                )
+        print(f"written to {args.out}")
+    return 0 if all(r.ok for _, _, r in results) else 1
 
 
 def stamp(args: argparse.Namespace) -> int:
@@ -282,7 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
         "notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 00 or 01_perceptron (default: all)"
     )
     p.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default 600)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="run with COURSE_SEED=S (every seed_everything seed + S); the notebooks are not written",
+    )
     p.set_defaults(func=run)
+    p = sub.add_parser("seeds", help="run lectures on several seeds and print which asserts held")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="e.g. 04 05 (default: all)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], metavar="S")
+    p.add_argument("--jobs", type=int, metavar="N", help="runs at once (default: one per core)")
+    p.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default 600)")
+    p.add_argument("--out", metavar="CSV", help="also write the table to this CSV file")
+    p.set_defaults(func=seeds_cmd)
     p = sub.add_parser(
         "stamp", help="point badges and install cells at the Repository URL of pyproject.toml"
     )

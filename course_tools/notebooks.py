@@ -53,19 +53,23 @@ class RunResult:
     execution: Execution | None = None
 
 
-def run_notebook(source: Path, timeout: int = 600, env: dict[str, str] | None = None) -> RunResult:
+def run_notebook(
+    source: Path, timeout: int = 600, env: dict[str, str] | None = None, write: bool = True
+) -> RunResult:
     """Build ``source`` (a ``.py``), execute it and write the ``.ipynb`` beside it.
 
     On failure the notebook is still written, with outputs up to the failing
     cell, so the error can be read where it happened. ``env`` adds variables to
-    the kernel's environment (e.g. ``COURSE_SEED``).
+    the kernel's environment (e.g. ``COURSE_SEED``); with ``write=False`` nothing is
+    written (a run on another seed must not replace the committed notebook).
     """
     nbformat = require("nbformat")
     notebook = build(source)
     execution = execute(notebook, source.parent, timeout=timeout, env={**os.environ, **(env or {})})
     failed = execution.failed
     error = f"cell {failed.index}: {failed.error}" if failed else ""
-    nbformat.write(notebook, source.with_suffix(".ipynb"))
+    if write:
+        nbformat.write(notebook, source.with_suffix(".ipynb"))
     return RunResult(source.stem, execution.seconds, execution.ok, error, execution)
 
 

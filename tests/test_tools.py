@@ -266,10 +266,38 @@ def test_budgets_are_read_from_pyproject(course):
     assert budgets(course) == {"01": 20.0, "02": 40.5}
 
 
-@pytest.mark.parametrize(
-    "table", ['[project]\nname = "x"\n', '[tool.course.budgets]\n"01" = -3\n']
-)
+@pytest.mark.parametrize("table", ['[project]\nname = "x"\n', '[tool.course.budgets]\n"01" = -3\n'])
 def test_budgets_missing_or_wrong_say_what_to_write(course, table):
     (course / "pyproject.toml").write_text(table)
     with pytest.raises(ToolError, match=r"\[tool.course.budgets\]"):
         budgets(course)
+
+
+# --------------------------------------------------------------------------- seeds
+SEEDED = """# %%
+from course_utils import seed_everything
+
+seed = seed_everything(0)
+assert seed < 2, f"this lecture holds for seeds 0 and 1 only, got {seed}"
+"""
+
+
+def test_course_run_with_a_seed_executes_without_writing(course, capsys):
+    (course / "notebooks" / "02_seeded.py").write_text(SEEDED)
+    assert cli.main(["run", "02", "--seed", "1"]) == 0
+    assert not (course / "notebooks" / "02_seeded.ipynb").exists()
+    assert cli.main(["run", "02", "--seed", "2"]) == 1
+    assert "COURSE_SEED=2" in capsys.readouterr().out
+
+
+def test_course_seeds_prints_which_seeds_hold(course, capsys):
+    (course / "notebooks" / "02_seeded.py").write_text(SEEDED)
+    out = course / "seeds.csv"
+    assert (
+        cli.main(["seeds", "02", "--seeds", "0", "1", "2", "--jobs", "2", "--out", str(out)]) == 1
+    )
+    text = capsys.readouterr().out
+    assert "02_seeded      ok      ok    FAIL" in text
+    assert "02_seeded, seed 2: cell 0: AssertionError: this lecture holds for seeds 0 and 1" in text
+    rows = out.read_text().splitlines()
+    assert rows[0] == "lecture,seed,asserts_held,seconds,error" and len(rows) == 4
