@@ -58,6 +58,8 @@ def run_notebook(job: dict, cell_timeout: int, result_path: str) -> None:
         try:
             outcome = shell.run_cell(cell["source"], store_history=False, silent=True)
             error = outcome.error_before_exec or outcome.error_in_exec
+            if os.getpid() != owner:  # a process the student's code forked: it stops here
+                os._exit(0)
         except CellTimeout as exc:  # pragma: no cover - raised outside the cell's own code
             error = exc
         finally:
