@@ -23,6 +23,7 @@ __all__ = [
     "CONTEXT_TAG",
     "COLAB_BADGE_IMAGE",
     "EXERCISE_TAG",
+    "ANSWER_TAG",
     "HIDDEN_TAG",
     "KERNEL_ENV",
     "badge_markdown",
@@ -44,6 +45,9 @@ BRANCH = "main"
 STUDENT_BRANCH = "student"
 #: A code cell holding an exercise; its solution sits between nbgrader's markers.
 EXERCISE_TAG = "exercise"
+#: A markdown cell holding the written answer to an open-ended experiment's question, between the
+#: solution markers; students get a blank to fill in, graders read what they wrote (``--feedback``).
+ANSWER_TAG = "answer"
 #: The cell right after an exercise that calls its check; graded by ``course grade``.
 CHECK_TAG = "check"
 #: A check cell students never get: ``course release`` removes it, ``course grade`` runs it.

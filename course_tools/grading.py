@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .config import CHECK_TAG, CONTEXT_TAG, EXERCISE_TAG, HIDDEN_TAG, KERNEL_ENV
+from .config import ANSWER_TAG, CHECK_TAG, CONTEXT_TAG, EXERCISE_TAG, HIDDEN_TAG, KERNEL_ENV
 from .errors import ToolError
 from .sandbox import Limits, job_folder, require_bwrap
 from .sandbox import run as run_sandboxed
@@ -193,6 +193,32 @@ def lecture_of(source: Path, *, hidden: bool = True) -> Lecture:
 
     notebook = build(source)
     return Lecture(source.stem, notebook, checks_of(notebook, hidden=hidden))
+
+
+def written_answers(lecture: Lecture, submission: Path) -> list[tuple[str, str]]:
+    """``(question, answer)`` for each open-ended question of the lecture, as the student wrote it.
+
+    The question is the first line of the markdown cell before the instructor's
+    ``answer`` cell; the answer is the student's cell with the same id (read as
+    data, never run), or a note that it is missing or still blank.
+    """
+    import nbformat
+
+    try:
+        theirs = {c.get("id"): c for c in nbformat.read(submission, as_version=4).cells}
+    except Exception:  # a missing or unreadable notebook has no answers to show
+        theirs = {}
+    found, question = [], ""
+    for cell in lecture.notebook.cells:
+        if ANSWER_TAG in _tags(cell):
+            mine = theirs.get(cell.get("id"))
+            text = mine.source.strip() if mine is not None and mine.cell_type == "markdown" else ""
+            if not text or text.endswith("*YOUR ANSWER HERE*"):
+                text = "*(no answer written)*"
+            found.append((question, text))
+        elif cell.cell_type == "markdown" and cell.source.strip():
+            question = cell.source.strip().splitlines()[0].lstrip("#").strip()
+    return found
 
 
 def _imports_cell(notebook) -> str | None:
@@ -521,7 +547,10 @@ def grade(
             handle.flush()
             progress(f"graded {rows[0].student}/{rows[0].notebook}.ipynb ({count}/{len(tasks)})")
             if feedback is not None:
-                write_feedback(feedback, rows, checks[rows[0].notebook])
+                stem = rows[0].notebook
+                lecture = next(lecture for lecture in lectures if lecture.stem == stem)
+                answers = written_answers(lecture, submissions / rows[0].student / f"{stem}.ipynb")
+                write_feedback(feedback, rows, checks[stem], answers)
     return read_grades(out)
 
 
@@ -615,8 +644,15 @@ def _on_dask(scheduler: str, tasks, options: dict):
                 ]  # fmt: skip
 
 
-def write_feedback(folder: Path, rows: list[Row], checks: dict[str, Check]) -> Path:
-    """One Markdown page for one student's notebook: each check's points, status and message."""
+def write_feedback(
+    folder: Path, rows: list[Row], checks: dict[str, Check], answers: list[tuple[str, str]] = ()
+) -> Path:
+    """One Markdown page for one student's notebook: each check's points, status and message.
+
+    ``answers`` (see :func:`written_answers`) are the student's written answers to
+    the open-ended questions, which no check scores: the page shows them for the
+    grader to read.
+    """
     if not rows:
         raise ToolError("no rows to write feedback from")
     student, notebook = rows[0].student, rows[0].notebook
@@ -637,6 +673,10 @@ def write_feedback(folder: Path, rows: list[Row], checks: dict[str, Check]) -> P
         lines.append(f"| {label} | {row.points:g} / {row.max:g} | {result} |")
     if rows[0].notes:
         lines += ["", f"Notes: {rows[0].notes}."]
+    if answers:
+        lines += ["", "## Written answers (read by the grader; no check scores them)"]
+        for question, answer in answers:
+            lines += ["", f"**{question}**" if question else "**(question)**", "", answer]
     page.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return page
 

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .config import EXERCISE_TAG, HIDDEN_TAG
+from .config import ANSWER_TAG, EXERCISE_TAG, HIDDEN_TAG
 from .errors import ToolError
 
 __all__ = ["BEGIN", "END", "ReleaseError", "release", "solution_lines", "strip_solutions"]
@@ -96,10 +96,14 @@ def student_notebook(notebook, name: str):
     for index, cell in enumerate(student.cells):
         where = f"{name}: cell {index} (id {cell.get('id', '?')})"
         has_marker = any(_marker(line) for line in cell.source.splitlines())
-        if has_marker and EXERCISE_TAG not in _tags(cell):
+        answer = ANSWER_TAG in _tags(cell)
+        if answer and cell.cell_type != "markdown":
+            raise ReleaseError(f"{where}: a cell tagged '{ANSWER_TAG}' must be markdown")
+        if has_marker and EXERCISE_TAG not in _tags(cell) and not answer:
             line = next(n for n, text in enumerate(cell.source.splitlines(), 1) if _marker(text))
             raise ReleaseError(
-                f"{where}, line {line}: solution markers in a cell not tagged '{EXERCISE_TAG}'"
+                f"{where}, line {line}: solution markers in a cell not tagged "
+                f"'{EXERCISE_TAG}' or '{ANSWER_TAG}'"
             )
         if has_marker:
             cell.source = strip_solutions(cell.source, cell.cell_type, where)

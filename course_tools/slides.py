@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import (
+    ANSWER_TAG,
     CHECK_TAG,
     EXERCISE_TAG,
     HIDDEN_TAG,
@@ -327,9 +328,9 @@ def _slide_notebook(notebook, solutions: bool = False):
         if not solutions:
             if HIDDEN_TAG in tags:
                 continue
-            if EXERCISE_TAG in tags or CHECK_TAG in tags:
+            if EXERCISE_TAG in tags or ANSWER_TAG in tags or CHECK_TAG in tags:
                 cell = cell.copy()
-                if EXERCISE_TAG in tags:
+                if EXERCISE_TAG in tags or ANSWER_TAG in tags:
                     cell.source = strip_solutions(cell.source, cell.cell_type, f"cell {index}")
                 if cell.cell_type == "code":
                     cell.outputs = []

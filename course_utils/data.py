@@ -305,9 +305,66 @@ class Split:
             return train, test
         raise InvalidArgumentError(f"kind must be 'memory' or 'dataloader', got {kind!r}")
 
+    def validation(self, fraction: float = 0.2, *, seed: int = 0) -> Split:
+        """Carve a validation set out of the training part; the test part stays untouched.
+
+        Model choices (epochs, learning rates, architectures) are made on the
+        validation set; the test set is looked at once, for the final number.
+
+        Parameters
+        ----------
+        fraction : float, default 0.2
+            Fraction of the training part held out, stratified by class for
+            classification data.
+        seed : int, default 0
+            Seed of the split.
+
+        Returns
+        -------
+        Split
+            Its ``X_train, y_train`` are the rest of the training part and its
+            ``X_test, y_test`` the validation set, so ``.loaders()`` gives
+            ``(train_loader, val_loader)``. The original test set is kept in
+            ``extras["X_test"]`` and ``extras["y_test"]``.
+
+        Raises
+        ------
+        InvalidArgumentError
+            When ``fraction`` is not strictly between 0 and 1.
+
+        Examples
+        --------
+        >>> data = load_iris()
+        >>> fitting = data.validation(0.2)
+        >>> len(fitting.X_train), len(fitting.X_test), len(data.X_test)
+        (56, 14, 30)
+        """
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 < fraction < 1.0:
+            raise InvalidArgumentError(f"fraction must be between 0 and 1, got {fraction!r}")
+        seed = as_int(seed, "seed")
+        labels = self.y_train.cpu().numpy()
+        classification = self.class_names is not None
+        from sklearn.model_selection import train_test_split
+
+        indices = np.arange(len(self.X_train))
+        keep, held = train_test_split(
+            indices, test_size=fraction, random_state=seed, stratify=labels if classification else None
+        )
+        keep, held = torch.as_tensor(np.sort(keep)), torch.as_tensor(np.sort(held))
+        return Split(
+            X_train=self.X_train[keep], y_train=self.y_train[keep],
+            X_test=self.X_train[held], y_test=self.y_train[held],
+            feature_names=self.feature_names, class_names=self.class_names,
+            name=f"{self.name or 'Split'} (validation)",
+            true_weights=self.true_weights, true_bias=self.true_bias,
+            mean=self.mean, scale=self.scale,
+            extras={**self.extras, "X_test": self.X_test, "y_test": self.y_test},
+        )
+
     def __repr__(self) -> str:
         parts = [
-            f"{self.name or 'Split'}: {len(self.X_train)} train / {len(self.X_test)} test",
+            f"{self.name or 'Split'}: {len(self.X_train)} train / {len(self.X_test)} "
+            + ("validation" if "X_test" in self.extras else "test"),
             f"features {tuple(self.X_train.shape[1:])}",
         ]
         if self.class_names is not None:

@@ -25,7 +25,7 @@ from course_utils.data import (
     make_xor,
     sliding_windows,
 )
-from course_utils.errors import CourseError, DatasetUnavailableError, ShapeError
+from course_utils.errors import CourseError, DatasetUnavailableError, InvalidArgumentError, ShapeError
 
 
 def _class_counts(labels: torch.Tensor) -> list[int]:
@@ -714,3 +714,35 @@ def test_split_repr_of_a_regression_set():
 def test_split_repr_without_a_name():
     split = Split(torch.zeros(3, 1, 4, 4), torch.zeros(3), torch.zeros(1, 1, 4, 4), torch.zeros(1))
     assert repr(split) == "Split(Split: 3 train / 1 test, features (1, 4, 4))"
+
+
+def test_validation_carves_a_stratified_part_of_the_training_set_and_keeps_the_test_set():
+    data = load_iris()
+    fitting = data.validation(0.2, seed=1)
+    assert len(fitting.X_train) + len(fitting.X_test) == len(data.X_train)
+    assert len(fitting.X_test) == 14
+    # stratified: both classes held out in proportion
+    assert sorted(fitting.y_test.tolist()).count(0) == 7
+    # every training row lands in exactly one part
+    parts = sorted(map(tuple, fitting.X_train.tolist() + fitting.X_test.tolist()))
+    assert parts == sorted(map(tuple, data.X_train.tolist()))
+    assert torch.equal(fitting.extras["X_test"], data.X_test)
+    assert torch.equal(fitting.extras["y_test"], data.y_test)
+    assert "validation" in repr(fitting)
+    train_loader, val_loader = fitting.loaders(batch_size=8)
+    assert sum(len(y) for _, y in val_loader) == 14
+    # reproducible, and another seed holds out other rows
+    assert torch.equal(data.validation(0.2, seed=1).X_test, fitting.X_test)
+    assert not torch.equal(data.validation(0.2, seed=2).X_test, fitting.X_test)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1, True, "0.2"])
+def test_validation_rejects_fractions_outside_0_1(fraction):
+    with pytest.raises(InvalidArgumentError, match="fraction must be between 0 and 1"):
+        load_iris().validation(fraction)
+
+
+def test_validation_of_regression_data_is_not_stratified():
+    data = make_linear_regression(100, seed=0)
+    fitting = data.validation(0.25)
+    assert len(fitting.X_test) == 25 and fitting.true_weights is data.true_weights

@@ -24,12 +24,14 @@ from course_tools import cli, sandbox
 from course_tools.errors import ToolError
 from course_tools.grading import (
     FIELDS,
+    Row,
     checks_of,
     grade,
     grade_notebook,
     lecture_of,
     summary,
     write_feedback,
+    written_answers,
 )
 from course_tools.notebooks import build
 from course_tools.release import release
@@ -622,3 +624,48 @@ def test_an_unreachable_scheduler_says_so(course, tmp_path):
     subs = _small_class(course, tmp_path, size=1)
     with pytest.raises(ToolError, match="no Dask scheduler answers"):
         grade(subs, [course], tmp_path / "g.csv", scheduler="tcp://127.0.0.1:9", sandbox=False)
+
+
+# --------------------------------------------------------------------------- written answers
+ANSWERED = '''# %% [markdown]
+# # A lecture with a question
+
+# %% [markdown]
+# **Experiment.** What happens to the loss when the learning rate doubles?
+
+# %% [markdown] tags=["answer"]
+# ### BEGIN SOLUTION
+# It diverges past 2 / lambda_max.
+# ### END SOLUTION
+'''
+
+
+def test_answer_cells_are_released_blank_and_shown_to_the_grader(tmp_path):
+    source = tmp_path / "01_asked.py"
+    source.write_text(ANSWERED)
+    [student] = release([source], tmp_path / "released")
+    released = nbformat.read(student, as_version=4)
+    blank = [c for c in released.cells if "answer" in c.metadata.get("tags", [])]
+    assert [c.source for c in blank] == ["*YOUR ANSWER HERE*"]
+    lecture = lecture_of(source)
+    # a student who has not written anything, one who has, one without the notebook
+    assert written_answers(lecture, student) == [
+        ("**Experiment.** What happens to the loss when the learning rate doubles?", "*(no answer written)*")
+    ]
+    blank[0].source = "It blows up: the steps overshoot the valley."
+    nbformat.write(released, student)
+    [(question, answer)] = written_answers(lecture, student)
+    assert answer == "It blows up: the steps overshoot the valley."
+    assert written_answers(lecture, tmp_path / "nowhere.ipynb")[0][1] == "*(no answer written)*"
+    rows = [Row("ada", "01_asked", "x", 1.0, 1.0, "passed", "", "1", "yes", "")]
+    page = write_feedback(tmp_path / "feedback", rows, {}, [(question, answer)]).read_text()
+    assert "## Written answers" in page and "It blows up" in page and question in page
+
+
+def test_answer_cells_must_be_markdown(tmp_path):
+    from course_tools.release import ReleaseError
+
+    source = tmp_path / "01_code_answer.py"
+    source.write_text('# %% tags=["answer"]\nx = 1\n')
+    with pytest.raises(ReleaseError, match="tagged 'answer' must be markdown"):
+        release([source], tmp_path / "released")

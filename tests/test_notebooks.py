@@ -104,6 +104,38 @@ def test_every_exercise_has_markers_and_is_followed_by_a_check(source):
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_every_lecture_ends_with_an_experiment_and_a_written_answer(source):
+    cells = _notebook(source).cells
+    answers = [i for i, c in enumerate(cells) if "answer" in c.metadata.get("tags", [])]
+    assert answers, f"{source.stem} has no open-ended experiment with an 'answer' cell"
+    for i in answers:
+        assert cells[i].cell_type == "markdown", f"{source.stem}: answer cell {i} must be markdown"
+        assert cells[i].source.count("### BEGIN SOLUTION") == cells[i].source.count("### END SOLUTION") == 1
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_exercises_come_after_the_lecture_has_taught_them(source):
+    """Exercises and their checks sit together at the end, before the summary, never mid-lecture."""
+    cells = _notebook(source).cells
+    graded = [i for i, c in enumerate(cells) if {"exercise", "check", "answer"} & set(c.metadata.get("tags", []))]
+    first = graded[0]
+    headings = [
+        i for i, c in enumerate(cells)
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("## ") and i < first
+    ]
+    assert headings and "xercise" in cells[headings[-1]].source, (
+        f"{source.stem}: the first exercise (cell {first}) is not under an 'Exercises' heading"
+    )
+    later_sections = [
+        i for i, c in enumerate(cells)
+        if i > first and c.cell_type == "markdown" and c.source.lstrip().startswith("## ")
+    ]
+    assert len(later_sections) <= 1, (
+        f"{source.stem}: lecture sections follow the exercises (cells {later_sections}); only the summary may"
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
 def test_lecture_makes_a_deck_of_15_to_40_slides(source):
     kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in _notebook(source).cells]
     slides = sum(kind in {"slide", "subslide"} for kind in kinds)

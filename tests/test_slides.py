@@ -449,7 +449,9 @@ def _secret_lines(notebook) -> set[str]:
     from course_tools.release import solution_lines
 
     elsewhere = "\n".join(
-        c.source for c in notebook.cells if "exercise" not in c.metadata.get("tags", [])
+        c.source
+        for c in notebook.cells
+        if not {"exercise", "answer"} & set(c.metadata.get("tags", []))
     )
     return {
         line.strip()
