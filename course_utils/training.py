@@ -40,8 +40,9 @@ def accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
     """Fraction of correct predictions in a batch, as a 0-dim tensor.
 
     ``outputs`` are class scores of shape ``(N, C)`` (the arg-max is the
-    prediction), or one logit per sample of shape ``(N,)`` or ``(N, 1)`` (positive
-    means class 1). For sequences, the scores of targets shaped ``(N, T)`` may be
+    prediction), or one logit per sample of shape ``(N,)`` or ``(N, 1)`` (class 1
+    where the logit is >= 0, i.e. where σ(z) >= ½, as the perceptron of lecture 01
+    decides). For sequences, the scores of targets shaped ``(N, T)`` may be
     ``(N, C, T)``, as ``nn.CrossEntropyLoss`` takes them, or ``(N, T, C)``, as a
     recurrent layer with ``batch_first=True`` returns them; every position counts.
 
@@ -83,7 +84,7 @@ def accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
     elif outputs.ndim == 2 and outputs.shape[1] > 1:
         predicted = outputs.argmax(dim=1)
     else:
-        predicted = (outputs.reshape(-1) > 0).long()
+        predicted = (outputs.reshape(-1) >= 0).long()  # z = 0 is class 1, as in lecture 01
     return (predicted == targets.reshape(predicted.shape)).float().mean()
 
 

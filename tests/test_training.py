@@ -539,6 +539,11 @@ def test_accuracy_of_single_logits_thresholds_at_zero():
     assert accuracy(logits, torch.tensor([1, 0, 0, 0])).item() == pytest.approx(0.75)
 
 
+def test_accuracy_of_a_zero_logit_is_class_one_as_the_perceptron_decides():
+    logits = torch.tensor([0.0, -0.0, -1e-6, 1e-6])
+    assert accuracy(logits, torch.tensor([1, 1, 0, 1])).item() == 1.0
+
+
 def test_accuracy_of_column_logits_with_float_column_targets():
     logits = torch.tensor([[2.0], [-1.0]])
     assert accuracy(logits, torch.tensor([[1.0], [0.0]])).item() == 1.0
