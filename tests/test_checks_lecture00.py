@@ -53,39 +53,75 @@ def test_numerical_gradient_rejects_a_non_tensor():
     )
 
 
-def test_standardize_columns_accepts_the_broadcast_formula():
-    check.standardize_columns(lambda X: (X - X.mean(dim=0)) / X.std(dim=0, correction=0))
+def broadcast_distances(A, B):
+    return ((A[:, None, :] - B[None, :, :]) ** 2).sum(dim=-1)
 
 
-def test_standardize_columns_names_the_whole_tensor_mistake():
+def test_pairwise_sq_distances_accepts_broadcasting(capsys):
+    check.pairwise_sq_distances(broadcast_distances)
+    assert capsys.readouterr().out.startswith("✓ pairwise_sq_distances")
+    accepts(check.pairwise_sq_distances, broadcast_distances)
+
+
+def test_pairwise_sq_distances_accepts_a_slow_python_loop():
+    def loops(A, B):
+        D = torch.zeros(len(A), len(B), dtype=A.dtype)
+        for i in range(len(A)):
+            for j in range(len(B)):
+                D[i, j] = ((A[i] - B[j]) ** 2).sum()
+        return D
+
+    accepts(check.pairwise_sq_distances, loops)
+
+
+def test_pairwise_sq_distances_accepts_the_expanded_square():
+    def expanded(A, B):  # ||a||² - 2 a·b + ||b||², with its rounding
+        return (A**2).sum(1)[:, None] - 2 * A @ B.T + (B**2).sum(1)[None, :]
+
+    accepts(check.pairwise_sq_distances, expanded)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (lambda A, B: broadcast_distances(A, B).sqrt(), "these are the distances.*no sqrt"),
+        (lambda A, B: broadcast_distances(B, A), "transpose"),
+        (lambda A, B: ((A - B) ** 2).sum(dim=-1), r"only the pairs \(i, i\)"),
+        (lambda A, B: (A[:, None, :] - B[None, :, :]).sum(dim=-1) ** 2, "square each difference"),
+        (lambda A, B: broadcast_distances(A, A), "compared A with itself"),
+        (lambda A, B: ((A[:, None, :] - B[None, :, :]) ** 2).sum(dim=1), "sum over the last"),
+        (lambda A, B: broadcast_distances(A, B).tolist(), "should return a tensor"),
+    ],
+)
+def test_pairwise_sq_distances_rejects_typical_mistakes(wrong, message):
+    rejects(check.pairwise_sq_distances, wrong, message)
+
+
+def test_pairwise_sq_distances_rejects_cdist():
     rejects(
-        check.standardize_columns, lambda X: (X - X.mean()) / X.std(correction=0), "whole tensor"
+        check.pairwise_sq_distances,
+        lambda A, B: torch.cdist(A, B) ** 2,
+        "by hand.*torch.cdist",
+        "forbidden-call",
     )
 
+    def pairwise(A, B):
+        return torch.nn.functional.pairwise_distance(A[:, None], B[None], eps=0) ** 2
 
-def test_standardize_columns_names_the_sample_std():
-    rejects(check.standardize_columns, lambda X: (X - X.mean(dim=0)) / X.std(dim=0), "sample std")
-
-
-def test_standardize_columns_rejects_a_forgotten_mean():
-    rejects(
-        check.standardize_columns,
-        lambda X: X / X.std(dim=0, correction=0),
-        "standardize_columns on a",
-    )
+    rejects(check.pairwise_sq_distances, pairwise, "pairwise_distance", "forbidden-call")
 
 
-def test_standardize_columns_rejects_changing_the_input():
-    def in_place(X):
-        X -= X.mean(dim=0)
-        X /= X.std(dim=0, correction=0)
-        return X
+def test_pairwise_sq_distances_rejects_changing_the_input():
+    def in_place(A, B):
+        A -= B.mean(dim=0)
+        return broadcast_distances(A, B - B.mean(dim=0))
 
-    rejects(check.standardize_columns, in_place, "in place")
+    rejects(check.pairwise_sq_distances, in_place, "changed A in place")
 
 
-def test_standardize_columns_rejects_a_non_tensor():
-    rejects(check.standardize_columns, lambda X: X.numpy(), "should return a tensor")
+def test_pairwise_sq_distances_passes_on_other_seeds():
+    for seed in (0, 1, 2):
+        accepts(check.pairwise_sq_distances, broadcast_distances, seed=seed)
 
 
 def test_analytic_gradient_accepts_the_chain_rule():
@@ -115,7 +151,9 @@ def test_analytic_gradient_needs_a_pair():
     rejects(check.analytic_gradient, lambda x, y: 2 * x * y, "pair")
 
 
-@pytest.mark.parametrize("name", ["numerical_gradient", "standardize_columns", "analytic_gradient"])
+@pytest.mark.parametrize(
+    "name", ["numerical_gradient", "pairwise_sq_distances", "analytic_gradient"]
+)
 def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
     getattr(check, name)(not_written)  # does not raise: Run All goes on
     assert "not written yet" in capsys.readouterr().out
@@ -145,10 +183,10 @@ def test_a_float32_answer_is_compared_not_crashed():
 
 
 def test_repeated_failures_reveal_the_formula():
-    wrong = lambda X: X / X.std(dim=0, correction=0)  # noqa: E731
+    wrong = lambda A, B: broadcast_distances(A, B) + 1.0  # noqa: E731
     messages = []
     for _ in range(3):
         with pytest.raises(AssertionError) as info:
-            check.standardize_columns(wrong)
+            check.pairwise_sq_distances(wrong)
         messages.append(str(info.value))
-    assert "X.mean(dim=0)" not in messages[0] and "X.mean(dim=0)" in messages[2]
+    assert "B[None" not in messages[0] and "B[None" in messages[2]

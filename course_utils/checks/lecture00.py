@@ -7,6 +7,7 @@ import torch
 from ._core import (
     AUTOGRAD,
     Exercise,
+    Forbidden,
     as_array,
     close,
     expect_close,
@@ -15,7 +16,7 @@ from ._core import (
     generator,
 )
 
-__all__ = ["analytic_gradient", "numerical_gradient", "standardize_columns"]
+__all__ = ["analytic_gradient", "numerical_gradient", "pairwise_sq_distances"]
 
 # --------------------------------------------------------------------------- numerical_gradient
 #: The functions numerical_gradient is tried on; a case names one, so it travels as data.
@@ -76,62 +77,91 @@ numerical_gradient = Exercise(
 )
 
 
-# --------------------------------------------------------------------------- standardize_columns
-def _table_cases(rng):
+# --------------------------------------------------------------------------- pairwise_sq_distances
+def _distance_cases(rng):
     gen = generator(rng)
-    return [
-        {
-            "X": torch.randn(rows, cols, generator=gen) * torch.rand(cols, generator=gen) * 10
-            + torch.randn(cols, generator=gen) * 5
-        }
-        for rows, cols in [(5, 3), (40, 1), (17, 6), (8, 2)]
-    ]
+    cases = []
+    for n, m, d in [(5, 5, 4), (4, 3, 2), (1, 5, 3), (6, 6, 1), (7, 2, 3), (3, 8, 5)]:  # n = m first
+        shift = torch.randn(d, generator=gen, dtype=torch.float64) * 3
+        A = torch.randn(n, d, generator=gen, dtype=torch.float64) * 2 + shift
+        B = torch.randn(m, d, generator=gen, dtype=torch.float64) * 2 + shift
+        cases.append({"A": A, "B": B})
+    return cases
 
 
-def _standardized(case):
-    X = case["X"].double()
+def _distances(case):
+    A, B = case["A"], case["B"]
+    difference = A[:, None, :] - B[None, :, :]  # (n, m, d)
+    squared = (difference**2).sum(dim=-1)
     return {
-        "right": (X - X.mean(dim=0)) / X.std(dim=0, correction=0),
-        "whole": (X - X.mean()) / X.std(correction=0),
-        "unbiased": (X - X.mean(dim=0)) / X.std(dim=0),
+        "right": squared,
+        "distances": squared.sqrt(),
+        "sum_then_square": difference.sum(dim=-1) ** 2,
+        "diagonal": ((A - B) ** 2).sum(dim=-1) if A.shape == B.shape else None,
+        "A_with_A": ((A[:, None, :] - A[None, :, :]) ** 2).sum(dim=-1),
     }
 
 
-def _diagnose_standardized(case, got, expected):
-    expect_tensor(got, "standardize_columns")
-    rows, cols = case["X"].shape
-    if not close(got, expected["right"], atol=1e-4) and rows > 1 and cols > 1:
-        if close(got, expected["whole"], atol=1e-5):
+def _diagnose_distances(case, got, expected):
+    expect_tensor(got, "pairwise_sq_distances")
+    (n, d), m = case["A"].shape, len(case["B"])
+    right = expected["right"]
+    got_array = as_array(got, "pairwise_sq_distances")
+    what = f"pairwise_sq_distances of A ({n}×{d}) and B ({m}×{d})"
+    if got_array.shape == (n, m) and close(got, right, atol=1e-6):
+        return
+    if got_array.shape == (n, n) and close(got, expected["A_with_A"]):
+        fail(f"{what}: you compared A with itself; D[i, j] uses row j of B")
+    if got_array.shape == (m, n) and close(got.T, right):
+        fail(
+            f"{what} is the transpose of the answer: D[i, j] pairs row i of A with row j of B, "
+            "so A's rows index the rows of D (shape (n, m))"
+        )
+    if expected["diagonal"] is not None and close(got, expected["diagonal"]):
+        fail(
+            f"{what}: you computed only the pairs (i, i), row i of A with row i of B; every row "
+            "of A must meet every row of B (give A and B a dimension of size 1 in different places)"
+        )
+    if got_array.shape == (n, m):
+        if close(got, expected["distances"]):
+            fail(f"{what}: these are the distances; the exercise asks for their squares (no sqrt)")
+        if close(got, expected["sum_then_square"]):
             fail(
-                "standardize_columns used the mean and std of the whole tensor; "
-                "use each column's (dim=0)"
-            )
-        if close(got, expected["unbiased"], atol=1e-5):
-            fail(
-                "standardize_columns divided by the sample std (n - 1); "
-                "use X.std(dim=0, correction=0)"
+                f"{what}: you summed the coordinate differences and then squared; square each "
+                "difference first, then sum over the coordinates"
             )
     expect_close(
         got,
-        expected["right"],
-        what=f"standardize_columns on a {rows}×{cols} tensor",
-        atol=1e-4,
-        hint="each column needs its own mean and standard deviation; broadcasting does the rest",
-        reveal="(X - X.mean(dim=0)) / X.std(dim=0, correction=0)",
+        right,
+        what=what,
+        atol=1e-6,
+        hint=(
+            "the difference A[i] - B[j] for every pair has shape (n, m, d); "
+            "square it and sum over the last dimension, the coordinates"
+        ),
+        reveal="((A[:, None, :] - B[None, :, :]) ** 2).sum(dim=-1)",
     )
 
 
-standardize_columns = Exercise(
-    name="standardize_columns",
-    cases=_table_cases,
-    call=lambda fn, case: fn(case["X"]),
-    reference=_standardized,
-    diagnose=_diagnose_standardized,
+pairwise_sq_distances = Exercise(
+    name="pairwise_sq_distances",
+    cases=_distance_cases,
+    call=lambda fn, case: fn(case["A"], case["B"]),
+    reference=_distances,
+    diagnose=_diagnose_distances,
+    forbidden=(
+        Forbidden("torch.cdist"),
+        Forbidden("torch.nn.functional.pairwise_distance"),
+        Forbidden("torch.nn.functional.pdist"),
+        Forbidden("torch.pdist"),
+    ),
     seed=7,
-    doc="""Check ``standardize_columns(X)``: every column of a 2-D tensor to mean 0 and std 1.
+    doc="""Check ``pairwise_sq_distances(A, B)``: the (n, m) squared distances between rows.
 
-    The standard deviation is the population one (``correction=0``), and the
-    input must not be changed in place.""",
+    ``D[i, j] = ||A[i] - B[j]||²`` for every pair of rows, on float64 inputs of
+    several shapes (n = m among them, so that computing only the pairs (i, i) is
+    caught). ``torch.cdist`` and the other pairwise-distance functions may not be
+    used; a Python loop is slow but accepted.""",
 )
 
 
