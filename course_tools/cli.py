@@ -308,6 +308,7 @@ def slides_cmd(args: argparse.Namespace) -> int:
         cdn=args.cdn,
         progress=lambda line: print(line, flush=True),
         solutions=args.with_solutions,
+        pdf=args.pdf,
     )
     if decks:
         how = "offline" if all(d.offline for d in decks) else "with a network only (CDN)"
@@ -374,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the instructor's decks, with solutions, into NN_name-with-solutions/ "
         "(default: student-safe decks)",
+    )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each deck to NN_name.pdf beside it, one page per slide (needs Chromium)",
     )
     p.set_defaults(func=slides_cmd)
     p = sub.add_parser("grade", help="run students' notebooks and score each check")

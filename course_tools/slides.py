@@ -45,9 +45,13 @@ __all__ = [
     "asset_cache",
     "build_deck",
     "build_decks",
+    "chromium",
     "count_slides",
     "fetch_assets",
+    "find_chromium",
     "load_config",
+    "measure_deck",
+    "print_pdf",
 ]
 
 TEMPLATE = "course"
@@ -59,8 +63,12 @@ DEFAULTS = {
         "transition": "slide",
         "slide_number": "c/t",
         "width": 1280,
-        "height": 800,
+        "height": 720,
     },
+    # Fitting the slide (notebooks/README.md, "Slides"): a code cell longer than code_lines shows
+    # only its output on the slide, its code goes into the speaker notes; what is still too big
+    # for the slide is scaled down, never below min_scale.
+    "fit": {"code_lines": 12, "min_scale": 0.6},
 }
 # What a deck needs from each npm package (paths inside the package; a trailing / means a folder),
 # and where it goes under assets/. The licences travel with the code.
@@ -84,6 +92,7 @@ PACKAGE_FILES = {
 MATHJAX_SCRIPT = "tex-chtml-full.js"
 CDN = "https://cdn.jsdelivr.net/npm"
 COMPLETE = ".complete"
+OUTPUT_ONLY_TAG = "course-slide-output-only"
 BADGE = re.compile(r"^\s*\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*$", re.MULTILINE)
 
 
@@ -148,6 +157,11 @@ def load_config(root: Path | None = None) -> dict:
             raise ToolError(
                 f"{path}: reveal.{key} must be a name such as 'white', got {reveal[key]!r}"
             )
+    fit = config["fit"]
+    if not isinstance(fit["code_lines"], int) or isinstance(fit["code_lines"], bool) or fit["code_lines"] < 1:
+        raise ToolError(f"{path}: fit.code_lines must be a whole number of lines, at least 1")
+    if not isinstance(fit["min_scale"], (int, float)) or not 0.3 <= fit["min_scale"] <= 1:
+        raise ToolError(f"{path}: fit.min_scale must be between 0.3 and 1")
     if reveal["slide_number"] is False:
         reveal["slide_number"] = ""  # reveal.js shows none
     elif reveal["slide_number"] not in {"c/t", "c", "h/v", "h.v"}:
@@ -309,14 +323,44 @@ def _copy_assets(local: Path, target: Path, theme: str) -> None:
     shutil.copytree(local, target, ignore=skip)
 
 
-def _slide_notebook(notebook, solutions: bool = False):
+def _code_to_notes(cell):
+    """The two cells a long code cell becomes: its output on the slide, its code in the notes."""
+    from nbformat import from_dict
+    from nbformat.v4 import new_markdown_cell
+
+    shown = cell.copy()
+    shown.metadata = from_dict(
+        {**cell.metadata, "tags": [*cell.metadata.get("tags", []), OUTPUT_ONLY_TAG]}
+    )
+    fence = "````" if "```" in cell.source else "```"
+    notes = new_markdown_cell(
+        f"Code of this slide ({len(cell.source.splitlines())} lines):\n\n{fence}python\n"
+        f"{cell.source}\n{fence}",
+        metadata={"slideshow": {"slide_type": "notes"}},
+    )
+    if cell.get("outputs"):
+        return [shown, notes]
+    caption = new_markdown_cell(
+        f'<p class="course-code-in-notes">{len(cell.source.splitlines())} lines of code: '
+        "in the speaker notes (press S)</p>",
+        metadata=from_dict({k: v for k, v in cell.metadata.items() if k == "slideshow"}),
+    )
+    return [caption, notes]
+
+
+def _slide_notebook(notebook, solutions: bool = False, code_lines: int | None = None):
     """A copy of the notebook fit for slides: no Colab badge, the lecture's title as the deck's.
 
     Unless ``solutions``, exercises are shown as released to students (the prompt and
     the stub, no solution), the output of their checks is dropped (it would say the
-    answer passes), and hidden checks are left out.
+    answer passes), and hidden checks are left out. A code cell of more than
+    ``code_lines`` lines (default: ``fit.code_lines`` of slides.toml) shows only its
+    output; its code goes into the speaker notes of the slide.
     """
     from .release import strip_solutions
+
+    if code_lines is None:
+        code_lines = DEFAULTS["fit"]["code_lines"]
 
     notebook = notebook.copy()  # shallow: cells are replaced, never edited in place
     cells = []
@@ -334,6 +378,10 @@ def _slide_notebook(notebook, solutions: bool = False):
                     cell.source = strip_solutions(cell.source, cell.cell_type, f"cell {index}")
                 if cell.cell_type == "code":
                     cell.outputs = []
+        kind = cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-")
+        if cell.cell_type == "code" and kind not in {"skip", "notes"} and len(cell.source.strip().splitlines()) > code_lines:
+            cells.extend(_code_to_notes(cell))
+            continue
         cells.append(cell)
     notebook.cells = cells
     notebook.metadata = notebook.metadata.copy()
@@ -401,9 +449,18 @@ def build_deck(
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    source = _slide_notebook(nbformat.read(notebook, as_version=4), solutions)
+    exporter.register_preprocessor(
+        nbconvert.preprocessors.TagRemovePreprocessor(remove_input_tags={OUTPUT_ONLY_TAG}),
+        enabled=True,
+    )
+    fit = config["fit"]
+    source = _slide_notebook(nbformat.read(notebook, as_version=4), solutions, fit["code_lines"])
     resources = {
-        "course": {"reveal": assets.reveal, "mathjax": assets.mathjax},
+        "course": {
+            "reveal": assets.reveal,
+            "mathjax": assets.mathjax,
+            "min_scale": fit["min_scale"],
+        },
         "metadata": {"name": notebook.stem},
     }
     html, _ = exporter.from_notebook_node(source, resources=resources)
@@ -422,13 +479,17 @@ def build_decks(
     cdn: bool = False,
     progress: Callable[[str], None] = print,
     solutions: bool = False,
+    pdf: bool = False,
 ) -> list[Deck]:
     """Build the decks of the lectures named (``"00"``, ``"01_perceptron"``), or of all of them.
 
     Fetches reveal.js and MathJax first (:func:`fetch_assets`); when that fails, or with
     ``cdn=True``, the decks link a CDN and ``progress`` is told why. Returns the decks written
-    to ``out`` (default ``slides/build``).
+    to ``out`` (default ``slides/build``). With ``pdf``, each deck is also printed to
+    ``NN_name.pdf`` beside its folder (:func:`print_pdf`; needs Chromium).
     """
+    if pdf:
+        find_chromium()  # say so before building anything
     root = repo_root()
     config = load_config(root)
     notebooks = [source.with_suffix(".ipynb") for source in find_notebooks(names, root)]
@@ -455,5 +516,108 @@ def build_decks(
     for notebook in notebooks:
         deck = build_deck(notebook, out, assets, config, solutions)
         progress(f"wrote {deck.path} ({deck.slides} slides)")
+        if pdf:
+            progress(f"wrote {print_pdf(deck)} (one page per slide)")
         decks.append(deck)
     return decks
+
+
+# --------------------------------------------------------------------------- Chromium: measure, print
+def find_chromium() -> str:
+    """The path of Chromium (or Chrome); a ToolError that says how to install it when missing."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise ToolError(
+        "Chromium is needed for this (PDF handouts, measuring slides) and was not found: install it, "
+        "e.g. `sudo apt-get install chromium` (Debian/Ubuntu) or `brew install --cask chromium` (macOS)"
+    )
+
+
+def chromium(url: str, *args: str, profile: Path | None = None, budget_ms: int = 20000,
+             timeout: int = 240) -> subprocess.CompletedProcess:
+    """Run headless Chromium on ``url`` with the network off (only file:// and loopback load).
+
+    ``budget_ms`` of virtual time lets reveal.js and MathJax finish before Chromium
+    dumps, prints or screenshots the page. Raises ToolError when Chromium fails.
+    """
+    with tempfile.TemporaryDirectory(prefix="course-chromium-") as scratch:
+        command = [
+            find_chromium(),
+            "--headless",
+            "--no-sandbox",  # as root (CI, containers) Chromium's own sandbox cannot start
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile or scratch}",
+            "--proxy-server=127.0.0.1:9",
+            "--proxy-bypass-list=<-loopback>",
+            f"--virtual-time-budget={budget_ms}",
+            "--run-all-compositor-stages-before-draw",
+            *args,
+            url,
+        ]
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
+        except subprocess.CalledProcessError as exc:
+            last = (exc.stderr or "").strip().splitlines()[-1:] or ["no output"]
+            raise ToolError(f"Chromium failed on {url}: {last[0]}") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise ToolError(f"Chromium did not finish {url} within {timeout} s") from exc
+
+
+def measure_deck(deck: Path) -> list[dict]:
+    """Open a deck in headless Chromium at its design size and measure every slide.
+
+    Returns one dict per slide: ``h``, ``v`` (its place), ``scale`` (how far it was
+    scaled down to fit), ``height``/``width`` (its content after scaling) and
+    ``slide_height``/``slide_width``.
+    """
+    import json
+
+    config = load_config()["reveal"]
+    index = deck / "index.html" if deck.is_dir() else deck
+    dom = chromium(
+        f"{index.resolve().as_uri()}?fit-report",
+        f"--window-size={config['width']},{config['height']}",
+        "--dump-dom",
+    ).stdout
+    found = re.search(r'<pre id="course-fit-report">(.*?)</pre>', dom, re.DOTALL)
+    if not found:
+        raise ToolError(f"{index}: the deck did not finish loading in Chromium (no fit report)")
+    import html
+
+    return json.loads(html.unescape(found.group(1)))
+
+
+def print_pdf(deck: Deck) -> Path:
+    """Print a built deck to ``NN_name.pdf`` next to its folder, one page per slide.
+
+    Uses headless Chromium and reveal.js' print mode (``?print-pdf``). Raises ToolError
+    when Chromium is missing or the PDF's page count is not the deck's slide count.
+    """
+    folder = deck.path.parent
+    pdf = folder.parent / f"{folder.name}.pdf"
+    pdf.unlink(missing_ok=True)
+    config = load_config()["reveal"]
+    chromium(
+        f"{deck.path.resolve().as_uri()}?print-pdf",
+        f"--window-size={config['width']},{config['height']}",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+    )
+    if not pdf.is_file():
+        raise ToolError(f"Chromium wrote no PDF for {deck.path}")
+    try:
+        from pypdf import PdfReader
+    except ImportError:  # the page count is only checked where pypdf is installed (dev extra)
+        return pdf
+    pages = len(PdfReader(pdf).pages)
+    if pages != deck.slides:
+        raise ToolError(f"{pdf.name} has {pages} pages for {deck.slides} slides")
+    return pdf

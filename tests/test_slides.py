@@ -118,6 +118,75 @@ def test_config_rejects_reveal_5_and_bad_sizes(course):
         load_config(course)
 
 
+@pytest.mark.parametrize(
+    "fit, problem",
+    [("code_lines = 0", "code_lines"), ("code_lines = 2.5", "code_lines"), ("min_scale = 0.1", "min_scale")],
+)
+def test_config_rejects_bad_fit_settings(course, fit, problem):
+    (course / "slides" / "slides.toml").write_text(f"[fit]\n{fit}\n")
+    with pytest.raises(ToolError, match=f"fit.{problem}"):
+        load_config(course)
+
+
+# --------------------------------------------------------------------------- fitting the slide
+LONG = "\n".join(f"x{i} = {i}" for i in range(20))
+
+
+def test_long_code_shows_its_output_on_the_slide_and_its_code_in_the_notes():
+    from course_tools.slides import OUTPUT_ONLY_TAG, _slide_notebook
+
+    long_cell = new_code_cell(LONG, metadata=_slide("subslide"), execution_count=1)
+    long_cell.outputs = [new_output("stream", name="stdout", text="done\n")]
+    short = new_code_cell("print(1)", metadata=_slide("-"))
+    notebook = new_notebook(cells=[new_markdown_cell("# T", metadata=_slide("slide")), long_cell, short])
+    cells = _slide_notebook(notebook, code_lines=12).cells
+    assert [c.cell_type for c in cells] == ["markdown", "code", "markdown", "code"]
+    shown, notes = cells[1], cells[2]
+    assert OUTPUT_ONLY_TAG in shown.metadata["tags"] and shown.outputs == long_cell.outputs
+    assert shown.metadata["slideshow"]["slide_type"] == "subslide"
+    assert notes.metadata["slideshow"]["slide_type"] == "notes" and "x19 = 19" in notes.source
+    assert cells[3].source == "print(1)"
+    assert OUTPUT_ONLY_TAG not in notebook.cells[1].metadata.get("tags", []), "the source is not edited"
+    # with a higher limit the cell stays as it is
+    assert len(_slide_notebook(notebook, code_lines=30).cells) == 3
+
+
+def test_long_code_without_output_leaves_a_caption_that_keeps_its_slide():
+    from course_tools.slides import _slide_notebook, count_slides
+
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("# T", metadata=_slide("slide")),
+            new_code_cell(LONG, metadata=_slide("slide")),
+        ]
+    )
+    cells = _slide_notebook(notebook, code_lines=12).cells
+    assert "20 lines of code" in cells[1].source and cells[1].metadata["slideshow"]["slide_type"] == "slide"
+    assert cells[2].metadata["slideshow"]["slide_type"] == "notes"
+    assert count_slides(_slide_notebook(notebook)) == count_slides(notebook) == 2
+
+
+def test_deck_hides_long_code_on_the_slide_and_keeps_it_in_the_speaker_notes(course, assets):
+    notebook = tiny_notebook()
+    long_cell = new_code_cell(LONG + "\nprint('the output stays')", metadata=_slide("slide"), execution_count=2)
+    long_cell.outputs = [new_output("stream", name="stdout", text="the output stays\n")]
+    notebook.cells.append(long_cell)
+    path = course / "notebooks" / "99_tiny.ipynb"
+    nbformat.write(notebook, path)
+    deck = build_deck(path, course / "decks", assets, load_config(course))
+    page = deck.path.read_text(encoding="utf-8")
+    import html
+
+    def text(fragment: str) -> str:
+        return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+    notes = re.findall(r'<aside class="notes">(.*?)</aside>', page, re.DOTALL)
+    assert any("x19 = 19" in text(n) for n in notes), "the long code is in the speaker notes"
+    outside = text(re.sub(r'<aside class="notes">.*?</aside>', "", page, flags=re.DOTALL))
+    assert "x19" not in outside and "the output stays" in outside
+    assert "pdfMaxPagesPerSlide: 1" in page and "fit-report" in page
+
+
 def test_config_slide_number_false_turns_numbers_off(course):
     (course / "slides" / "slides.toml").write_text("[reveal]\nslide_number = false\n")
     assert load_config(course)["reveal"]["slide_number"] == ""
