@@ -15,7 +15,13 @@ import pytest
 from course_tools import cli, slides
 from course_tools.config import find_notebooks
 from course_tools.errors import ToolError
-from course_tools.slides import Assets, AssetsUnavailableError, build_deck, fetch_assets, load_config
+from course_tools.slides import (
+    Assets,
+    AssetsUnavailableError,
+    build_deck,
+    fetch_assets,
+    load_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURES = find_notebooks(root=ROOT)
