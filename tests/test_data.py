@@ -25,7 +25,12 @@ from course_utils.data import (
     make_xor,
     sliding_windows,
 )
-from course_utils.errors import CourseError, DatasetUnavailableError, InvalidArgumentError, ShapeError
+from course_utils.errors import (
+    CourseError,
+    DatasetUnavailableError,
+    InvalidArgumentError,
+    ShapeError,
+)
 
 
 def _class_counts(labels: torch.Tensor) -> list[int]:
