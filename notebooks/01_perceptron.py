@@ -19,12 +19,13 @@
 #
 # 1. model a neuron as a **weighted sum and a threshold**;
 # 2. train it with the **perceptron rule**, online, one example at a time: first in NumPy, then as
-#    tensor operations that train a thousand perceptrons at once;
+#    an `nn.Linear` layer, then as tensor operations that train a thousand perceptrons at once;
 # 3. see the **geometry**: the weights form a vector normal to the decision boundary, and each
 #    mistake turns and shifts that boundary;
 # 4. check the **convergence theorem**: on separable data it makes at most $(R/\gamma)^2$ mistakes;
-# 5. watch it **never settle** when no straight line separates the classes, and see why a rule
-#    without a gradient is hard to repair: the motivation for lectures 02–03.
+# 5. **prove** with a linear program when no straight line separates the classes, watch the
+#    perceptron never settle there, and see why a rule without a gradient is hard to repair: the
+#    motivation for lectures 02–03.
 
 # %% slideshow={"slide_type": "skip"}
 # Setup: in Google Colab, install the course package first (elsewhere, `make lab` already did).
@@ -45,6 +46,7 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
@@ -59,8 +61,7 @@ from course_utils import (
 )
 from course_utils.checks import lecture01 as check
 
-SEED = 0
-seed_everything(SEED)
+SEED = seed_everything(0)  # 0, plus COURSE_SEED when set (course run 01 --seed S)
 device = get_device()
 rng = np.random.default_rng(SEED)  # NumPy's generator, for the order of the examples
 print(f"torch {torch.__version__}, training on: {device}")
@@ -194,9 +195,9 @@ assert error != 0 and np.isclose(z_after - z_before, expected_change), "z moves 
 # nothing would change.
 
 # %%
-def train_perceptron(X, y, orders, learning_rate=1.0):
-    """Online perceptron from w = 0, b = 0; epoch k visits the rows of X in the order orders[k]."""
-    w, b = np.zeros(X.shape[1], dtype=X.dtype), X.dtype.type(0)
+def train_perceptron(X, y, orders, learning_rate=1.0, start=None):
+    """Online perceptron from (w, b) = start (default 0, 0); epoch k visits rows in orders[k]."""
+    w, b = (np.zeros(X.shape[1], dtype=X.dtype), X.dtype.type(0)) if start is None else start
     mistakes_per_epoch, updates = [], []  # updates: (w, b, example index, epoch, step in epoch)
     for epoch, order in enumerate(orders):
         mistakes = 0
@@ -248,6 +249,37 @@ for end in range(len(X_train), n_seen, len(X_train)):
 ax_stream.set(xlabel="examples seen", ylabel="total mistakes", title="the same run, online")
 ax_stream.legend(loc="lower right")
 fig.tight_layout()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The same rule with labels $\pm 1$
+#
+# This course writes the classes as $y \in \{0, 1\}$, the values of $H$. Many books, papers and
+# libraries (and the proof in section 6) write them as signs, $t = 2y - 1 \in \{-1, +1\}$, and
+# predict $\hat t = \operatorname{sign}(z)$ (here with $\operatorname{sign}(0) = +1$, as $H(0) = 1$).
+# The rule then reads: **on a mistake** ($\hat t \ne t$),
+#
+# $$\mathbf w \leftarrow \mathbf w + \eta\, t\, \mathbf x, \qquad b \leftarrow b + \eta\, t .$$
+#
+# It is the same rule: on a mistake $y - \hat y = \pm 1 = t$, and in general
+# $t - \hat t = 2\,(y - \hat y)$, so $\frac{\eta}{2}(t - \hat t)\,\mathbf x$ is the 0/1 update
+# written with signs. One variant differs: books that test a mistake as $t z \le 0$ also update
+# on a point exactly on the boundary with $t = +1$, which $H$ calls right.
+
+# %%
+def train_perceptron_signs(X, t, orders, learning_rate=1.0):
+    """The online rule with labels t in {-1, +1}: on a mistake, w += η t x and b += η t."""
+    w, b = np.zeros(X.shape[1], dtype=X.dtype), X.dtype.type(0)
+    for order in orders:
+        for i in order:
+            t_hat = 1.0 if (w * X[i]).sum() + b >= 0 else -1.0  # sign(z), with sign(0) = +1
+            if t_hat != t[i]:
+                w, b = w + learning_rate * t[i] * X[i], b + learning_rate * t[i]
+    return w, b
+
+
+w_signs, b_signs = train_perceptron_signs(X_train, 2 * y_train - 1, orders[: len(mistakes_per_epoch)])
+print(f"labels ±1: w = {np.array2string(w_signs, precision=3)}, b = {b_signs:.1f}")
+assert np.array_equal(w_signs, w) and b_signs == b, "both conventions give the very same weights"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Geometry: the weight vector is normal to the boundary
@@ -459,10 +491,40 @@ assert total_mistakes <= bound, f"{total_mistakes} mistakes exceed the bound {bo
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. The PyTorch way: the rule as tensor operations
 #
+# In PyTorch a neuron's weighted sum is a **layer**: `nn.Linear(2, 1)` holds a $1 \times 2$ weight
+# matrix and a bias and computes $z = \mathbf x\,W^\top + b$. It is how every later lecture holds
+# its weights. The perceptron rule is not a gradient step, so we apply it to the layer's parameters
+# by hand, inside `torch.no_grad()` (lecture 00): nothing is recorded for `backward()`.
+
+# %%
+layer = torch.nn.Linear(2, 1).to(device)  # one neuron: z = x @ weight.T + bias
+X_train_t = torch.as_tensor(X_train, device=device)
+y_train_t = torch.as_tensor(y_train, device=device)
+n_epochs_numpy = len(mistakes_per_epoch)
+layer_mistakes = torch.zeros(n_epochs_numpy, device=device)
+with torch.no_grad():
+    layer.weight.zero_()  # start at w = 0, b = 0
+    layer.bias.zero_()
+    for epoch, order in enumerate(orders[:n_epochs_numpy]):  # the NumPy run's orders
+        for i in order:
+            error = y_train_t[i] - (layer(X_train_t[i]) >= 0).float()  # shape (1,)
+            layer.weight += error * X_train_t[i]  # η = 1, as in the NumPy run
+            layer.bias += error
+            layer_mistakes[epoch] += error.abs().sum()
+w_layer, b_layer = layer.weight[0].detach().cpu().numpy(), layer.bias.item()
+print(f"nn.Linear: w = {np.array2string(w_layer, precision=3)}, b = {b_layer:.1f}, "
+      f"mistakes {layer_mistakes.int().tolist()}")
+assert layer_mistakes.int().tolist() == mistakes_per_epoch, "the same mistakes as the NumPy loop"
+assert np.allclose(w_layer, w, atol=1e-4) and np.isclose(b_layer, b), "and the same weights"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Vectorised over runs
+#
 # The online rule is sequential over the examples: each update needs the weights left by the one
-# before. What tensors can do at once is everything *else*. Below, `W` holds in its rows the
-# weights of **$K$ perceptrons**, each visiting the training set in its own order; one step takes
-# one example for each of them, as a batch. Two details keep it fast on a GPU:
+# before, so one neuron's tensors are tiny and the loop above is mostly Python overhead. What
+# tensors can do at once is everything *else*. Below, `W` holds in its rows the weights of
+# **$K$ perceptrons**, each visiting the training set in its own order; one step takes one example
+# for each of them, as a batch. Two details keep it fast on a GPU:
 #
 # * no Python `if`: the correction $\eta\,(y - \hat y)\,\mathbf x$ is simply zero where the
 #   prediction is right, so every row gets the same arithmetic;
@@ -496,8 +558,6 @@ def train_many_perceptrons(X, y, orders, learning_rate=1.0):
 # precision.
 
 # %%
-X_train_t = torch.as_tensor(X_train, device=device)
-y_train_t = torch.as_tensor(y_train, device=device)
 same_orders = torch.as_tensor(np.stack(orders[: len(mistakes_per_epoch)]), device=device)[None]
 W_t, b_t, mistakes_t = train_many_perceptrons(X_train_t, y_train_t, same_orders)
 W_t, b_t = W_t[0].cpu().numpy(), b_t[0].cpu().numpy()
@@ -632,27 +692,58 @@ ax.set_xscale("log")
 # * **XOR** (`course_utils.data.make_xor`): class 1 in two opposite corners of a square, class 0
 #   in the other two; no line cuts opposite corners apart.
 #
-# Even the linear SVM of section 6 cannot classify either training set perfectly: independent
-# evidence that no separating line exists. Then every epoch must contain a mistake (an epoch
-# without one would end on a line that separates them), and each mistake moves the boundary
-# again.
+# A picture suggests it; a **linear program** proves it. A line separates the data when some
+# $\tilde{\mathbf w}$ has $t_i\, \tilde{\mathbf w}^\top \tilde{\mathbf x}_i > 0$ for every $i$; as the
+# data are finite, scaling $\tilde{\mathbf w}$ makes every one of them $\ge 1$. So the data are
+# separable exactly when the linear inequalities $-t_i\, \tilde{\mathbf x}_i^\top \tilde{\mathbf w}
+# \le -1$ have a solution: a linear program with nothing to minimise, only a question of
+# **feasibility**. `scipy.optimize.linprog` answers it: status 0 when it finds a solution (a
+# separating line), status 2 when it proves that none exists.
 
 # %%
+def separability_test(X, y):
+    """linprog's status for 'find w̃ with t_i w̃·x̃_i >= 1 for all i': 0 separable, 2 not."""
+    X_aug, t = augment(X), 2 * y.astype(np.float64) - 1
+    result = linprog(c=np.zeros(X_aug.shape[1]), A_ub=-t[:, None] * X_aug, b_ub=-np.ones(len(X)),
+                     bounds=[(None, None)] * X_aug.shape[1])  # w̃ may be negative
+    return result.status, result.x
+
+
 overlap = load_iris(classes=("virginica", "versicolor"),  # versicolor stays class 1, as before
                     features=("sepal length", "petal length"), seed=SEED)
+xor = make_xor(seed=SEED)
+pairs = {"setosa vs versicolor": (X_train, y_train), "versicolor vs virginica": overlap.numpy()[:2],
+         "XOR": xor.numpy()[:2]}
+for name, (X_p, y_p) in pairs.items():
+    status, w_found = separability_test(X_p, y_p)
+    print(f"{name:<24}: linprog status {status}, "
+          + ("separable" if status == 0 else "infeasible: no line separates them"))
+    assert status == (0 if name.startswith("setosa") else 2), f"{name}: unexpected status {status}"
+    if status == 0:
+        assert np.all((augment(X_p) @ w_found >= 0) == y_p), "the line found separates the data"
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Our neuron fires at $z = 0$, so it also "separates" data with class-1 points exactly on its line.
+# That changes nothing: with finitely many points, moving the line a little towards class 0 puts the
+# class-1 points on it strictly on their side. Infeasibility (status 2) is decided by the solver up
+# to its tolerance (about $10^{-7}$); the overlap here is far larger.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# With no separating line, every epoch must contain a mistake (an epoch without one would end on
+# a line that separates them), and each mistake moves the boundary again.
+
+# %%
 non_separable = {}
-for name, split in [("versicolor vs virginica", overlap), ("XOR", make_xor(seed=SEED))]:
+for name, split in [("versicolor vs virginica", overlap), ("XOR", xor)]:
     X_n, y_n = split.X_train.numpy(), split.y_train.numpy().astype(np.float32)
-    svm_acc = np.mean((augment(X_n) @ max_margin_direction(X_n, y_n) >= 0) == y_n)
     orders_n = [rng.permutation(len(X_n)) for _ in range(60)]
     _, _, mistakes_n, updates_n = train_perceptron(X_n, y_n, orders_n)
     non_separable[name] = (X_n, y_n, split.class_names, mistakes_n, updates_n)
-    print(f"{name}: linear SVM {svm_acc:.0%} | perceptron: {min(mistakes_n)} to "
-          f"{max(mistakes_n)} mistakes in every one of {len(mistakes_n)} epochs")
-    assert svm_acc < 1, "no line classifies this training set perfectly"
+    print(f"{name}: {min(mistakes_n)} to {max(mistakes_n)} mistakes in every one of "
+          f"{len(mistakes_n)} epochs")
     assert len(mistakes_n) == 60 and min(mistakes_n) > 0, "every epoch has a mistake"
 
-# %% slideshow={"slide_type": "subslide"}
+# %%
 curve_styles = {"versicolor vs virginica": {"color": PALETTE[2]},  # not the class colours
                 "XOR": {"color": "0.3", "linestyle": "--"}}
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -748,47 +839,44 @@ fig.tight_layout()
 # Each exercise is checked on inputs you have not seen. Use NumPy arrays; labels are
 # $y \in \{0, 1\}$.
 #
-# ### Exercise 1 — predict a whole batch
+# ### Exercise 1 — the perceptron without $\mathbf w$
 #
-# Return $\hat y = H(X\mathbf w + b)$ for every row of `X` at once, as 0/1 values, without a Python
-# loop. Remember that the neuron fires at exactly $z = 0$.
+# Every update adds $\pm\eta\,\tilde{\mathbf x}_i$ to $\tilde{\mathbf w} = (\mathbf w, b)$, starting
+# from $\mathbf 0$. So at any time $\tilde{\mathbf w} = \eta \sum_i \alpha_i\, t_i\, \tilde{\mathbf x}_i$,
+# where $\alpha_i$ counts the mistakes made so far on example $i$ and $t_i = 2y_i - 1$. The weights
+# never need to be stored: the perceptron can run on the counts $\alpha$ and the dot products
+# $\tilde{\mathbf x}_i^\top \tilde{\mathbf x}_j$ alone. (Replacing those dot products by another
+# measure of similarity is the idea behind kernel methods.)
+#
+# Write `dual_perceptron(X, y, n_epochs)`: with $\eta = 1$, visit the rows of `X` in their given
+# order every epoch; compute $z_j$ for the current example from $\alpha$ and the dot products; on a
+# mistake add 1 to $\alpha_j$. Return $\alpha$, one count per example. Work out first what $z_j$ is
+# in terms of $\alpha$, $t$ and $X$, and where the bias went.
 
 # %% tags=["exercise"]
-def predict(w, b, X):
-    """Step-function predictions (0 or 1) of the neuron (w, b) for each row of X."""
-    ### BEGIN SOLUTION
-    return (X @ w + b >= 0).astype(int)
-    ### END SOLUTION
+def dual_perceptron(X, y, n_epochs):
+    """The perceptron (η = 1, from zero, rows in order) run on mistake counts; returns them.
 
-
-# %% tags=["check"]
-check.predict(predict)
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 2 — one perceptron update
-#
-# Given the current weights, one example $(\mathbf x, y)$ and the learning rate $\eta$ (`lr`),
-# return the new `(w, b)` after one step of the rule
-# $\mathbf w \leftarrow \mathbf w + \eta\,(y - \hat y)\,\mathbf x$,
-# $b \leftarrow b + \eta\,(y - \hat y)$. Return new values rather than changing `w` in place.
-
-# %% tags=["exercise"]
-def perceptron_update(w, b, x, y, lr):
-    """One online perceptron step on the example (x, y); returns the new (w, b).
-
-    The prediction is y_hat = 1 if w @ x + b >= 0 else 0. Do not change w in place.
+    alpha[i] is the number of updates made on example i; the neuron fires when z >= 0.
     """
     ### BEGIN SOLUTION
-    error = y - (1.0 if x @ w + b >= 0 else 0.0)
-    return w + lr * error * x, b + lr * error
+    gram = X @ X.T + 1.0  # dot products of the augmented inputs (x, 1)
+    t = 2 * y - 1
+    alpha = np.zeros(len(X), dtype=int)
+    for _ in range(n_epochs):
+        for j in range(len(X)):
+            z = (alpha * t) @ gram[:, j]
+            if (z >= 0) != (y[j] == 1):
+                alpha[j] += 1
+    return alpha
     ### END SOLUTION
 
 
 # %% tags=["check"]
-check.perceptron_update(perceptron_update)
+check.dual_perceptron(dual_perceptron)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 3 — margin and mistake bound
+# ### Exercise 2 — margin and mistake bound
 #
 # For a neuron `(w, b)` that separates the data `(X, y)`, return `(R, gamma, bound)`: $R$ the
 # largest norm of an augmented input $(\mathbf x, 1)$, $\gamma$ the smallest margin
@@ -811,21 +899,23 @@ def margin_and_bound(X, y, w, b):
 check.margin_and_bound(margin_and_bound)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### Exercise 4 — the pocket algorithm
+# ### Exercise 3 — the pocket algorithm
 #
 # On non-separable data the perceptron's final weights are wherever the last mistake left them.
 # The **pocket algorithm** (Gallant, 1990) keeps the best weights seen so far "in its pocket". Train
 # online from $\mathbf w = \mathbf 0$, $b = 0$, visiting the rows of `X` **in their given order**
 # every epoch; after **every update** count the training mistakes of the new weights, and return
-# the `(w, b)` with the fewest (the zero start counts too).
+# the `(w, b)` with the fewest (the zero start counts too). Of equally good weights keep the
+# **first** (replace the pocket only when strictly better). The check replays the perceptron on the
+# same data and accepts only weights it passes through.
 
 # %% tags=["exercise"]
 def pocket_perceptron(X, y, n_epochs, lr=1.0):
     """Online perceptron over the rows of X in order; returns the (w, b) with fewest mistakes.
 
     Start at w = 0, b = 0; visit the rows in order each epoch; after every update count the
-    mistakes on all of X (y_hat = 1 when z >= 0); return the (w, b) with the fewest, the start
-    included.
+    mistakes on all of X (y_hat = 1 when z >= 0); return the first (w, b) with the fewest, the
+    start included.
     """
     ### BEGIN SOLUTION
     w, b = np.zeros(X.shape[1]), 0.0
@@ -845,6 +935,46 @@ def pocket_perceptron(X, y, n_epochs, lr=1.0):
 # %% tags=["check"]
 check.pocket_perceptron(pocket_perceptron)
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Experiment — the learning rate, from a start that is not zero
+#
+# Section 8 showed that from $\mathbf w = \mathbf 0$ the learning rate changes nothing. The cell
+# below starts the perceptron on setosa against versicolor from other weights, far from any
+# separating line, and trains it with several learning rates. Run it as it is, then try other
+# starts (larger, smaller, pointing elsewhere).
+#
+# **Question.** How does the number of mistakes depend on $\eta$ now, and which learning rates
+# behave like the start from zero? Explain it with what $\tilde{\mathbf w}$ is after $k$ updates.
+# Does the convergence theorem still hold?
+
+# %%
+start = (np.array([3.0, -2.0], dtype=np.float32), np.float32(5.0))  # (w, b); try other starts
+long_orders = [rng.permutation(len(X_train)) for _ in range(500)]
+for rate in (0.01, 0.1, 1.0, 10.0, 100.0):
+    *_, mistakes_e, _ = train_perceptron(X_train, y_train, long_orders, rate, start=start)
+    print(f"η = {rate:<6}: {sum(mistakes_e):>4} mistakes in {len(mistakes_e):>3} epochs")
+_, _, mistakes_zero, _ = train_perceptron(X_train, y_train, long_orders)
+print(f"from zero  : {sum(mistakes_zero):>4} mistakes in {len(mistakes_zero):>3} epochs")
+
+# %% [markdown] tags=["answer"]
+# ### BEGIN SOLUTION
+# After $k$ updates $\tilde{\mathbf w}_k = \tilde{\mathbf w}_0 + \eta \sum t_i \tilde{\mathbf x}_i$
+# (the sum over the mistakes). Dividing by $\eta > 0$ changes no decision, so a run from
+# $\tilde{\mathbf w}_0$ with rate $\eta$ makes exactly the decisions of a run from
+# $\tilde{\mathbf w}_0 / \eta$ with rate 1: a small $\eta$ is a start $1/\eta$ times farther away.
+# The updates must first undo that start, so the mistakes grow roughly like $1/\eta$ (hundreds at
+# $\eta = 0.01$, about ten times fewer at $0.1$). A large $\eta$ shrinks the start towards
+# $\mathbf 0$: at $\eta = 10$ or $100$ the run makes (nearly always exactly) the mistakes of the run
+# from zero, although its final weights still contain $\tilde{\mathbf w}_0$. The theorem still holds
+# with a larger bound: the proof's two steps become
+# $\mathbf u^\top \tilde{\mathbf w}_k \ge \mathbf u^\top \tilde{\mathbf w}_0 + k \eta \gamma$ and
+# $\lVert \tilde{\mathbf w}_k \rVert^2 \le \lVert \tilde{\mathbf w}_0 \rVert^2 + k \eta^2 R^2$, which
+# give $k \le (R/\gamma)^2 + 2 \lVert \tilde{\mathbf w}_0 \rVert / (\eta \gamma)$: it still
+# converges on separable data, with a delay that grows with $\lVert \tilde{\mathbf w}_0 \rVert / \eta$.
+# This is why the learning rate is usually left at 1 for the perceptron, and why it matters as soon
+# as the weights do not start at zero (every network from lecture 04 on).
+# ### END SOLUTION
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
@@ -856,9 +986,12 @@ check.pocket_perceptron(pocket_perceptron)
 #   shifts the boundary.
 # * On linearly separable data it converges after at most $(R/\gamma)^2$ mistakes, whatever the
 #   order; on iris it needed far fewer. A thinner margin means more mistakes; standardising helps.
-# * Where no line separates the classes (versicolor vs virginica, XOR) it never settles, and the
-#   step function offers no gradient to follow towards a good compromise.
-# * The NumPy loop and the tensor version agree, and tensors train a thousand perceptrons at once.
+# * The rule reads the same with labels $t = \pm 1$: on a mistake, $\mathbf w \mathrel{+}= \eta\,t\,\mathbf x$.
+# * Whether a line separates the data is a linear-programming feasibility question; where none does
+#   (versicolor vs virginica, XOR) the perceptron never settles, and the step function offers no
+#   gradient to follow towards a good compromise.
+# * The NumPy loop, an `nn.Linear` layer updated under `torch.no_grad()` and the tensor version
+#   agree, and tensors train a thousand perceptrons at once.
 #
 # **Next:** [Lecture 02 — linear regression by gradient descent](02_linear_regression_gd.ipynb):
 # a smooth loss, its gradient, and how to descend it step by step.

@@ -15,13 +15,29 @@ lib_perceptron = Perceptron
 
 
 # --------------------------------------------------------------------------- reference answers
-def good_predict(w, b, X):
-    return (X @ w + b >= 0).astype(int)
+def dual(X, y, n_epochs, *, bias=1.0, signs=True, strict=False, signed=False):
+    """The perceptron on mistake counts, or a typical wrong variant of it."""
+    gram = X @ X.T + bias
+    t = 2 * y - 1
+    coefficients = t if signs else y
+    alpha = np.zeros(len(X), dtype=int)
+    for _ in range(n_epochs):
+        for j in range(len(X)):
+            z = (alpha * coefficients) @ gram[:, j]
+            if ((z > 0) if strict else (z >= 0)) != (y[j] == 1):
+                alpha[j] += 1
+    return alpha * t if signed else alpha
 
 
-def good_update(w, b, x, y, lr):
-    error = y - (1.0 if x @ w + b >= 0 else 0.0)
-    return w + lr * error * x, b + lr * error
+def primal_counts(X, y, n_epochs):
+    """The same counts, from the ordinary perceptron that stores w and b."""
+    w, b, alpha = np.zeros(X.shape[1]), 0.0, np.zeros(len(X), dtype=int)
+    for _ in range(n_epochs):
+        for j, (x_j, y_j) in enumerate(zip(X, y, strict=True)):
+            error = y_j - (1.0 if x_j @ w + b >= 0 else 0.0)
+            if error != 0:
+                w, b, alpha[j] = w + error * x_j, b + error, alpha[j] + 1
+    return alpha
 
 
 def good_margin_and_bound(X, y, w, b):
@@ -31,7 +47,7 @@ def good_margin_and_bound(X, y, w, b):
     return R, gamma, (R / gamma) ** 2
 
 
-def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best"):
+def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best", ties="first"):
     """The pocket algorithm, or a typical wrong variant (compare at epoch ends, keep the last)."""
     w, b = np.zeros(X.shape[1]), 0.0
     best_w, best_b, fewest = w.copy(), b, np.sum((X @ w + b >= 0) != y)
@@ -39,7 +55,7 @@ def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best"):
     def consider():
         nonlocal best_w, best_b, fewest
         mistakes = np.sum((X @ w + b >= 0) != y)
-        if mistakes < fewest:
+        if mistakes < fewest or (ties == "last" and mistakes == fewest):
             best_w, best_b, fewest = w.copy(), b, mistakes
 
     for _ in range(n_epochs):
@@ -54,161 +70,47 @@ def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best"):
     return (w, b) if keep == "last" else (best_w, best_b)
 
 
-# --------------------------------------------------------------------------- predict
-def test_predict_accepts_a_correct_answer(capsys):
-    check.predict(good_predict)
-    assert "✓ predict" in capsys.readouterr().out
-    accepts(check.predict, good_predict)
+# --------------------------------------------------------------------------- dual_perceptron
+def test_dual_perceptron_accepts_a_correct_answer(capsys):
+    check.dual_perceptron(dual)
+    assert "✓ dual_perceptron" in capsys.readouterr().out
+    accepts(check.dual_perceptron, dual)
 
 
-def test_predict_accepts_booleans_tensors_and_float32():
-    accepts(check.predict, lambda w, b, X: X @ w + b >= 0)
-    accepts(
-        check.predict, lambda w, b, X: (torch.as_tensor(X) @ torch.as_tensor(w) + b >= 0).long()
-    )
-    accepts(check.predict, lambda w, b, X: (X @ w + b >= 0).astype(np.float32))
+def test_dual_perceptron_accepts_counts_taken_from_the_primal_perceptron():
+    accepts(check.dual_perceptron, primal_counts)
+    accepts(check.dual_perceptron, lambda X, y, n: torch.tensor(primal_counts(X, y, n)).float())
 
 
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
-        (lambda w, b, X: (X @ w + b > 0).astype(int), "z >= 0, not z > 0"),
-        (lambda w, b, X: (X @ w >= 0).astype(int), "ignored the bias"),
-        (lambda w, b, X: np.where(X @ w + b >= 0, 1, -1), "-1/\\+1"),
-        (lambda w, b, X: (X @ w + b < 0).astype(int), "swapped"),
-        (lambda w, b, X: (X @ w + b >= 0).astype(int)[:, None], r"shape \(\d+, 1\).*1-D array"),
+        (lambda X, y, n: dual(X, y, n, signed=True), "never negative"),
+        (lambda X, y, n: dual(X, y, n, bias=0.0), "bias is missing"),
+        (lambda X, y, n: dual(X, y, n, signs=False), "t = 2 y - 1"),
+        (lambda X, y, n: dual(X, y, n, strict=True), "fires at z = 0"),
+        (lambda X, y, n: dual(X, y, 1), "after one epoch"),
+        (lambda X, y, n: dual(X, y, n + 1), "counts of dual_perceptron .* is wrong"),
+        (lambda X, y, n: np.zeros(X.shape[1] + 1), "look like weights"),
     ],
 )
-def test_predict_rejects_typical_mistakes(wrong, message):
-    rejects(check.predict, wrong, message)
+def test_dual_perceptron_rejects_typical_mistakes(wrong, message):
+    rejects(check.dual_perceptron, wrong, message)
 
 
-def test_predict_keeps_the_formula_for_repeated_failures():
-    result = rejects(
-        check.predict, lambda w, b, X: (X @ w + b >= 1).astype(int), "predict on .* is wrong"
-    )
-    assert "X @ w + b >= 0" not in result.message
-    assert "X @ w + b >= 0" in result.reveal
+def test_dual_perceptron_keeps_the_formula_for_repeated_failures():
+    result = rejects(check.dual_perceptron, lambda X, y, n: dual(X, y, n + 1), "is wrong")
+    assert "x_i · x_j + 1" not in result.message and "x_i · x_j + 1" in result.reveal
 
 
-def test_predict_rejects_changing_x_in_place():
-    def in_place(w, b, X):
-        X *= 1.0
-        X += b
-        return (X @ w >= 0).astype(int)
+def test_dual_perceptron_rejects_sklearn_perceptron():
+    def with_sklearn(X, y, n_epochs):
+        from sklearn.linear_model import Perceptron
 
-    rejects(check.predict, in_place, "changed X in place")
+        Perceptron(max_iter=n_epochs, shuffle=False, tol=None).fit(X, y)
+        return np.zeros(len(X), dtype=int)
 
-
-# --------------------------------------------------------------------------- perceptron_update
-def test_perceptron_update_accepts_a_correct_answer(capsys):
-    check.perceptron_update(good_update)
-    assert "✓ perceptron_update" in capsys.readouterr().out
-    accepts(check.perceptron_update, good_update)
-
-
-def test_perceptron_update_rejects_an_in_place_update():
-    def in_place(w, b, x, y, lr):
-        error = y - float(w @ x + b >= 0)
-        w += lr * error * x
-        return w, b + lr * error
-
-    rejects(check.perceptron_update, in_place, "changed w in place")
-
-
-def test_perceptron_update_accepts_a_copy_updated_in_place():
-    def copy_then_add(w, b, x, y, lr):
-        error = y - float(w @ x + b >= 0)
-        new_w = w.copy()
-        new_w += lr * error * x
-        return new_w, b + lr * error
-
-    accepts(check.perceptron_update, copy_then_add)
-
-
-def test_perceptron_update_accepts_tensors_and_float32():
-    def with_tensors(w, b, x, y, lr):
-        w_t, x_t = torch.as_tensor(w), torch.as_tensor(x)
-        error = y - float(w_t @ x_t + b >= 0)
-        return w_t + lr * error * x_t, b + lr * error
-
-    def in_float32(w, b, x, y, lr):
-        new_w, new_b = good_update(w, b, x, y, lr)
-        return torch.tensor(new_w, dtype=torch.float32), np.float32(new_b)
-
-    accepts(check.perceptron_update, with_tensors)
-    accepts(check.perceptron_update, in_float32)
-
-
-def without_bias_update(w, b, x, y, lr):
-    return good_update(w, b, x, y, lr)[0], b
-
-
-def with_sign_error(w, b, x, y, lr):
-    error = (1.0 if x @ w + b >= 0 else 0.0) - y
-    return w + lr * error * x, b + lr * error
-
-
-def with_bias_sign_error(w, b, x, y, lr):
-    new_w, new_b = good_update(w, b, x, y, lr)
-    return new_w, 2 * b - new_b
-
-
-def always_updating(w, b, x, y, lr):
-    t = 2 * y - 1
-    return w + lr * t * x, b + lr * t
-
-
-def without_learning_rate(w, b, x, y, lr):
-    return good_update(w, b, x, y, 1.0)
-
-
-def strict_threshold(w, b, x, y, lr):
-    error = y - (1.0 if x @ w + b > 0 else 0.0)
-    return w + lr * error * x, b + lr * error
-
-
-def only_adding(w, b, x, y, lr):
-    """Treats the labels as signs: a class-0 mistake gives y * x = 0, so nothing changes."""
-    if (x @ w + b >= 0) != y:
-        return w + lr * y * x, b + lr * y
-    return w, b
-
-
-def halved_step(w, b, x, y, lr):
-    new_w, new_b = good_update(w, b, x, y, lr)
-    return (w + new_w) / 2, (b + new_b) / 2
-
-
-@pytest.mark.parametrize(
-    ("wrong", "message"),
-    [
-        (without_bias_update, "bias was not updated"),
-        (with_sign_error, "sign error"),
-        (with_bias_sign_error, "sign error in the bias"),
-        (always_updating, "prediction was right but the weights changed"),
-        (without_learning_rate, "learning rate is missing"),
-        (strict_threshold, "at z = 0 the neuron fires"),
-        (only_adding, "class-0 example predicted as 1 must change"),
-        (halved_step, "the new w .* is wrong"),
-        (lambda w, b, x, y, lr: good_update(w, b, x, y, lr)[0], "pair"),
-        (lambda w, b, x, y, lr: (good_update(w, b, x, y, lr)[0][:-1], b), r"shapes \(\d+,\)"),
-    ],
-)
-def test_perceptron_update_rejects_typical_mistakes(wrong, message):
-    rejects(check.perceptron_update, wrong, message)
-
-
-def test_perceptron_update_shows_the_rule_only_after_repeated_failures():
-    result = rejects(check.perceptron_update, with_sign_error, "sign error")
-    assert "lr * (y - y_hat)" not in result.message
-    assert "w <- w + lr * (y - y_hat) * x" in result.reveal
-    messages = []
-    for _ in range(3):
-        with pytest.raises(AssertionError) as info:
-            check.perceptron_update(with_sign_error)
-        messages.append(str(info.value))
-    assert "w <- w + lr" not in messages[0] and "w <- w + lr" in messages[2]
+    rejects(check.dual_perceptron, with_sklearn, "sklearn's Perceptron", "forbidden-call")
 
 
 # --------------------------------------------------------------------------- margin_and_bound
@@ -312,7 +214,9 @@ def test_pocket_perceptron_accepts_float32_and_tensors():
     [
         (lambda X, y, n, lr=1.0: pocket(X, y, n, lr, keep="last"), "last weights"),
         (lambda X, y, n, lr=1.0: pocket(X, y, n, lr, when="epoch"), "after every update"),
-        (lambda X, y, n, lr=1.0: pocket(X[::-1], y[::-1], n, lr), "given order"),
+        (lambda X, y, n, lr=1.0: pocket(X[::-1], y[::-1], n, lr), "never passes through"),
+        (lambda X, y, n, lr=1.0: pocket(X, y, n, 1.0 if lr != 1.0 else 0.5), "never passes"),
+        (lambda X, y, n, lr=1.0: pocket(X, y, n, lr, ties="last"), "keep the first"),
         (lambda X, y, n, lr=1.0: (np.zeros(X.shape[1] + 1), 0.0), r"shape \(\d+,\)"),
         (lambda X, y, n, lr=1.0: (np.full(X.shape[1], np.nan), 0.0), "all finite"),
         (lambda X, y, n, lr=1.0: pocket(X, y, n, lr)[0], "pair"),
@@ -330,6 +234,26 @@ def test_pocket_perceptron_rejects_shuffling_the_data_in_place():
         return pocket(X, y, n_epochs, lr)
 
     rejects(check.pocket_perceptron, shuffles, "changed X in place")
+
+
+def test_pocket_perceptron_rejects_a_better_line_it_never_visits():
+    """A shuffled order and 20 times the epochs find fewer mistakes, but not by the pocket rule."""
+
+    def shuffled_and_longer(X, y, n_epochs, lr=1.0):
+        order = np.random.default_rng(1).permutation(len(X))
+        return pocket(X[order], y[order], 20 * n_epochs, lr)
+
+    result = rejects(check.pocket_perceptron, shuffled_and_longer, "never passes through")
+    assert "given order" in result.message
+
+
+def test_pocket_perceptron_rejects_the_best_line_by_another_method():
+    def least_squares(X, y, n_epochs, lr=1.0):
+        X_aug = np.c_[X, np.ones(len(X))]
+        w_aug = np.linalg.lstsq(X_aug, y - 0.5, rcond=None)[0]
+        return w_aug[:-1], w_aug[-1]
+
+    rejects(check.pocket_perceptron, least_squares, "never passes through")
 
 
 def sklearn_pocket(X, y, n_epochs, lr=1.0):
@@ -350,7 +274,7 @@ def test_pocket_perceptron_rejects_sklearn_perceptron(fn):
 
 
 # --------------------------------------------------------------------------- every check
-CHECKS = ["predict", "perceptron_update", "margin_and_bound", "pocket_perceptron"]
+CHECKS = ["dual_perceptron", "margin_and_bound", "pocket_perceptron"]
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -373,8 +297,7 @@ def test_an_unwritten_helper_is_named():
 @pytest.mark.parametrize(
     ("name", "fn"),
     [
-        ("predict", lambda w, b, X: (X @ w + b > 0).astype(int)),
-        ("perceptron_update", with_sign_error),
+        ("dual_perceptron", lambda X, y, n: dual(X, y, n, bias=0.0)),
         ("margin_and_bound", unnormalised_margin),
         ("pocket_perceptron", lambda X, y, n, lr=1.0: pocket(X, y, n, lr, keep="last")),
     ],
@@ -388,8 +311,7 @@ def test_checks_are_deterministic(name, fn):
 @pytest.mark.parametrize(
     ("name", "fn"),
     [
-        ("predict", good_predict),
-        ("perceptron_update", good_update),
+        ("dual_perceptron", dual),
         ("margin_and_bound", good_margin_and_bound),
         ("pocket_perceptron", pocket),
     ],

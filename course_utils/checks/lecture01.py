@@ -6,7 +6,7 @@ import numpy as np
 
 from ._core import CheckFailure, Exercise, Forbidden, as_array, as_number, close, expect_close, fail
 
-__all__ = ["margin_and_bound", "perceptron_update", "pocket_perceptron", "predict"]
+__all__ = ["dual_perceptron", "margin_and_bound", "pocket_perceptron"]
 
 
 def _step(z: np.ndarray) -> np.ndarray:
@@ -34,176 +34,105 @@ def _plain(value):
     return value
 
 
-_PAIRS = {"perceptron_update": "(new_w, new_b)", "pocket_perceptron": "(w, b)"}
+_PAIRS = {"pocket_perceptron": "(w, b)"}
 
 
-# --------------------------------------------------------------------------- predict
-def _predict_cases(rng):
-    cases = [
-        {"w": rng.normal(size=d), "b": float(rng.normal()), "X": rng.normal(2.0, 3.0, size=(n, d))}
-        for n, d in [(7, 2), (25, 3), (1, 4), (40, 1)]
-    ]
-    # integer data: many points lie exactly on the boundary
-    for w, b, low, high in [([1.0, -1.0], 0.0, -3, 4), ([2.0, 1.0, -1.0], -2.0, -2, 3)]:
-        X = rng.integers(low, high, size=(30, len(w))).astype(float)
-        cases.append({"w": np.array(w), "b": b, "X": X})
+# --------------------------------------------------------------------------- dual_perceptron
+def _dual_cases(rng):
+    cases = []
+    for n, d, n_epochs, gap in [
+        (12, 2, 3, 2.5),
+        (20, 2, 4, 0.8),
+        (9, 1, 5, 1.5),
+        (25, 3, 2, 1.0),
+        (16, 2, 6, 3.0),
+    ]:
+        y = (np.arange(n) % 2).astype(float)
+        rng.shuffle(y)
+        X = rng.normal(size=(n, d)) + gap * y[:, None] + rng.uniform(-2, 2, size=d)
+        cases.append({"X": X, "y": y, "n_epochs": n_epochs})
     return cases
 
 
-def _predictions(case):
-    w, b, X = case["w"], case["b"], case["X"]
-    z = X @ w + b
+def _dual_run(X, y, n_epochs, *, bias=1.0, signs=True, strict=False):
+    """The perceptron on mistake counts, or a typical wrong variant of it."""
+    gram = X @ X.T + bias
+    coefficients = 2 * y - 1 if signs else y
+    alpha = np.zeros(len(X))
+    for _ in range(n_epochs):
+        for j in range(len(X)):
+            z = (alpha * coefficients) @ gram[:, j]
+            fires = z > 0 if strict else z >= 0
+            if fires != (y[j] == 1):
+                alpha[j] += 1
+    return alpha
+
+
+def _dual_counts(case):
+    X, y, n_epochs = case["X"], case["y"], case["n_epochs"]
+    right = _dual_run(X, y, n_epochs)
     return {
-        "right": _step(z),
-        "signs": 2 * _step(z) - 1,
-        "strict": (z > 0).astype(float),
-        "no_bias": _step(X @ w),
-        "swapped": [1 - _step(z), (z <= 0).astype(float)],
+        "right": right,
+        "signed": right * (2 * y - 1),
+        "no_bias": _dual_run(X, y, n_epochs, bias=0.0),
+        "zero_one": _dual_run(X, y, n_epochs, signs=False),
+        "strict": _dual_run(X, y, n_epochs, strict=True),
+        "one_epoch": _dual_run(X, y, 1),
     }
 
 
-def _diagnose_predict(case, got, expected):
+def _diagnose_dual(case, got, expected):
     X = case["X"]
-    got = as_array(got, "predict's answer")
-    right = expected["right"]
-    if got.shape != right.shape:
-        hint = " Return one value per row (a 1-D array)." if got.size == right.size else ""
-        fail(f"predict returned shape {got.shape} for {len(X)} rows, expected {right.shape}.{hint}")
-    if np.array_equal(got, right):
-        return
-    if np.array_equal(got, expected["signs"]):
-        fail("predict returned -1/+1; the step function H gives 0 or 1")
-    if np.array_equal(got, expected["strict"]):
-        fail(
-            "predict is wrong exactly on the boundary (z = 0), where the neuron fires: "
-            "use z >= 0, not z > 0"
+    n, d = X.shape
+    alpha = as_array(got, "dual_perceptron's answer").reshape(-1)
+    what = f"dual_perceptron on {n} points in {d}-D, {case['n_epochs']} epochs"
+    if alpha.shape != (n,):
+        weights = (
+            " (these look like weights: return the counts instead)"
+            if alpha.size in {d, d + 1}
+            else ""
         )
-    if np.array_equal(got, expected["no_bias"]):
-        fail("predict ignored the bias: z = X @ w + b")
-    if any(np.array_equal(got, swapped) for swapped in expected["swapped"]):
-        fail("predict has the classes swapped: return 1 where z = X @ w + b is >= 0")
+        fail(f"{what} returned {alpha.size} numbers; return one count per example, {n}{weights}")
+    if np.array_equal(alpha, expected["right"]):
+        return
+    if np.array_equal(alpha, expected["signed"]):
+        fail(f"{what}: alpha counts mistakes, so it is never negative; the sign t_i belongs in z")
+    if np.array_equal(alpha, expected["no_bias"]):
+        fail(
+            f"{what}: the bias is missing; the inputs are augmented with a constant 1, so the dot "
+            "product of two augmented inputs is x_i · x_j + 1"
+        )
+    if np.array_equal(alpha, expected["zero_one"]):
+        fail(
+            f"{what}: z used the labels 0/1, so mistakes on class 0 never count; a class-0 "
+            "mistake subtracts its input: use t = 2 y - 1 in the sum"
+        )
+    if np.array_equal(alpha, expected["strict"]):
+        fail(f"{what}: the neuron fires at z = 0 (z >= 0), as in the lecture, not only at z > 0")
+    if np.array_equal(alpha, expected["one_epoch"]) and case["n_epochs"] > 1:
+        fail(f"{what}: these are the counts after one epoch; run all n_epochs epochs")
     expect_close(
-        got,
-        right,
-        what=f"predict on {len(X)} rows with {X.shape[1]} features",
-        hint="one 0/1 value per row: 1 where the neuron fires, 0 elsewhere",
-        reveal="return (X @ w + b >= 0) as 0/1 values",
+        alpha,
+        expected["right"],
+        what=f"the counts of {what}",
+        hint="z_j is the sum over i of alpha_i t_i times the dot product of the augmented inputs",
+        reveal="z_j = sum_i alpha_i t_i (x_i · x_j + 1); on a mistake alpha_j += 1",
     )
 
 
-predict = Exercise(
-    name="predict",
-    cases=_predict_cases,
-    call=lambda fn, case: _plain(fn(case["w"], case["b"], case["X"])),
-    reference=_predictions,
-    diagnose=_diagnose_predict,
+dual_perceptron = Exercise(
+    name="dual_perceptron",
+    cases=_dual_cases,
+    call=lambda fn, case: _plain(fn(case["X"], case["y"], case["n_epochs"])),
+    reference=_dual_counts,
+    diagnose=_diagnose_dual,
+    forbidden=(Forbidden("sklearn.linear_model.Perceptron", "sklearn's Perceptron"),),
     seed=101,
-    doc="""Check ``predict(w, b, X)``: 0/1 predictions ``H(X @ w + b)`` per row, with ``H(0) = 1``.
+    doc="""Check ``dual_perceptron(X, y, n_epochs)``: the perceptron's mistake count per example.
 
-    Tried on random data of several shapes, and on integer data where some rows
-    lie exactly on the boundary (z = 0), where the neuron must fire.""",
-)
-
-
-# --------------------------------------------------------------------------- perceptron_update
-def _update_cases(rng):
-    cases = []
-    for d in (2, 3, 5, 2, 4, 3):
-        w, x = rng.normal(size=d), rng.normal(1.0, 2.0, size=d)
-        b, lr = float(rng.normal()), float(rng.choice([0.05, 0.3, 0.7, 2.5]))
-        predicted = float(x @ w + b >= 0)
-        cases.append({"w": w, "b": b, "x": x, "y": 1.0 - predicted, "lr": lr})  # a mistake
-        cases.append({"w": w, "b": b, "x": x, "y": predicted, "lr": lr})  # a right prediction
-    # on the boundary (w = 0, b = 0) the neuron fires: y = 0 is a mistake, y = 1 is right
-    cases.append({"w": np.zeros(3), "b": 0.0, "x": rng.normal(size=3), "y": 0.0, "lr": 0.5})
-    cases.append({"w": np.zeros(2), "b": 0.0, "x": rng.normal(size=2), "y": 1.0, "lr": 0.5})
-    return cases
-
-
-def _updates(case):
-    w, b, x, y, lr = case["w"], case["b"], case["x"], case["y"], case["lr"]
-    z = float(x @ w + b)
-    error = y - (1.0 if z >= 0 else 0.0)
-    return {
-        "w": w + lr * error * x,
-        "b": b + lr * error,
-        "z": z,
-        "error": error,
-        "flipped": [w - lr * error * x, b - lr * error],
-        "without_lr": [w + error * x, b + error],
-    }
-
-
-_RULE = "w <- w + lr * (y - y_hat) * x and b <- b + lr * (y - y_hat)"
-
-
-def _diagnose_update(case, got, expected):
-    new_w, new_b = _pair(got, "perceptron_update")
-    new_w, new_b = as_array(new_w, "the new w"), as_array(new_b, "the new b")
-    if new_w.shape != expected["w"].shape or new_b.size != 1:
-        fail(
-            f"perceptron_update returned shapes {new_w.shape} and {new_b.shape}; "
-            f"expected w of shape {expected['w'].shape} and one number b"
-        )
-    new_b = float(new_b.reshape(()))
-    if close(new_w, expected["w"]) and close(new_b, expected["b"]):
-        return
-    w, b, y, lr = case["w"], case["b"], case["y"], case["lr"]
-    z, error = expected["z"], expected["error"]
-    where = f"(y = {y:.0f}, z = w·x + b = {z:.3f}, lr = {lr})"
-    w_ok = close(new_w, expected["w"])
-    unchanged = close(new_w, w) and close(new_b, b)
-    if error == 0 and z == 0:
-        fail(
-            f"at z = 0 the neuron fires (y_hat = 1), so y = 1 is right and nothing changes {where}"
-        )
-    if error == 0:
-        fail(
-            f"the prediction was right but the weights changed {where}; "
-            "the rule changes nothing when y_hat = y"
-        )
-    if z == 0 and unchanged:
-        fail(f"at z = 0 the neuron fires (y_hat = 1), so y = 0 is a mistake to correct {where}")
-    flipped_w, flipped_b = expected["flipped"]
-    if close(new_w, flipped_w) and close(new_b, flipped_b):
-        fail(
-            f"sign error {where}: you moved w and b the other way, away from the right answer; "
-            "check the sign of the error",
-            reveal=_RULE,
-        )
-    if w_ok and close(new_b, b):
-        fail(
-            f"the bias was not updated {where}: b learns by the same rule as w, with x = 1",
-            reveal="b <- b + lr * (y - y_hat)",
-        )
-    if w_ok and close(new_b, flipped_b):
-        fail(
-            f"sign error in the bias {where}: w is right but b moved the other way",
-            reveal="b <- b + lr * (y - y_hat)",
-        )
-    without_w, without_b = expected["without_lr"]
-    if close(new_w, without_w) and close(new_b, without_b) and lr != 1:
-        fail(f"the learning rate is missing {where}: multiply the correction by lr")
-    if y == 0 and unchanged:
-        fail(f"a class-0 example predicted as 1 must change the weights {where}: y - y_hat = -1")
-    hint = "predict y_hat first (the neuron fires at z >= 0), then correct by the error"
-    expect_close(new_w, expected["w"], what=f"the new w {where}", hint=hint, reveal=_RULE)
-    expect_close(new_b, expected["b"], what=f"the new b {where}", hint=hint, reveal=_RULE)
-
-
-perceptron_update = Exercise(
-    name="perceptron_update",
-    cases=_update_cases,
-    call=lambda fn, case: _plain(fn(case["w"], case["b"], case["x"], case["y"], case["lr"])),
-    reference=_updates,
-    diagnose=_diagnose_update,
-    seed=202,
-    doc="""Check ``perceptron_update(w, b, x, y, lr)``: one online step of the perceptron rule.
-
-    ``w <- w + lr (y - y_hat) x`` and ``b <- b + lr (y - y_hat)`` with
-    ``y_hat = H(w @ x + b)``; nothing changes when the prediction is right. Tried
-    on random examples classified right and wrong, with several learning rates,
-    and on examples exactly on the boundary. The ``w`` passed in must not change.""",
+    The perceptron (η = 1, from zero, rows in their given order, firing at z >= 0)
+    run on separable and overlapping data; the answer must be the number of
+    updates made on each example. Computing them through w is accepted too.""",
 )
 
 
@@ -332,18 +261,28 @@ def _mistakes(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> int:
 
 
 def _pocket(case):
-    """Fewest mistakes after any update, fewest at an epoch's end, and those of the last weights."""
+    """Every state the perceptron passes through (the start, then after each update), in order,
+    with its training mistakes, and the index of each epoch's last state."""
     X, y, lr = case["X"], case["y"], case["lr"]
     w, b = np.zeros(X.shape[1]), 0.0
-    fewest = best_epoch_end = _mistakes(X, y, w, b)
+    weights, biases, epoch_ends = [w], [b], []
     for _ in range(case["n_epochs"]):
         for x_i, y_i in zip(X, y, strict=True):
             error = y_i - (1.0 if x_i @ w + b >= 0 else 0.0)
             if error != 0:
                 w, b = w + lr * error * x_i, b + lr * error
-                fewest = min(fewest, _mistakes(X, y, w, b))
-        best_epoch_end = min(best_epoch_end, _mistakes(X, y, w, b))
-    return {"fewest": fewest, "best_epoch_end": best_epoch_end, "final": _mistakes(X, y, w, b)}
+                weights.append(w)
+                biases.append(b)
+        epoch_ends.append(len(weights) - 1)
+    mistakes = np.array(
+        [_mistakes(X, y, w_k, b_k) for w_k, b_k in zip(weights, biases, strict=True)]
+    )
+    return {
+        "weights": np.array(weights),
+        "biases": np.array(biases),
+        "mistakes": mistakes,
+        "epoch_ends": np.array(epoch_ends),
+    }
 
 
 def _diagnose_pocket(case, got, expected):
@@ -353,22 +292,41 @@ def _diagnose_pocket(case, got, expected):
     w, b = as_array(w, "w").reshape(-1), as_array(b, "b")
     if w.shape != (d,) or b.size != 1 or not np.all(np.isfinite(np.r_[w, b.reshape(-1)])):
         fail(f"pocket_perceptron should return w of shape ({d},) and one number b, all finite")
-    mistakes = _mistakes(X, y, w, float(b.reshape(())))
-    fewest = expected["fewest"]
-    if mistakes > fewest:
-        if mistakes == expected["final"]:
-            hint = "this looks like the last weights; keep a copy of the best ones seen so far"
-        elif mistakes == expected["best_epoch_end"]:
-            hint = "this looks like the best at an epoch's end; compare after every update"
-        else:
-            hint = (
-                "visit the rows in their given order, update only on mistakes, and count "
-                "the mistakes on the whole training set after every update"
-            )
+    b = float(b.reshape(()))
+    mistakes = expected["mistakes"]
+    fewest, first_best = int(mistakes.min()), int(np.argmin(mistakes))
+    visited = [
+        k
+        for k, (w_k, b_k) in enumerate(zip(expected["weights"], expected["biases"], strict=True))
+        if close(w, w_k) and close(b, b_k)
+    ]
+    where = f"on {n} points with lr = {case['lr']} and {case['n_epochs']} epochs"
+    if not visited:
         fail(
-            f"pocket_perceptron returned weights with {mistakes} training mistakes on {n} "
-            f"points, but the perceptron passed through weights with only {fewest}; {hint}"
+            f"pocket_perceptron returned weights ({_mistakes(X, y, w, b)} training mistakes) that "
+            f"the perceptron never passes through {where}; start at w = 0, b = 0, visit the rows "
+            "in their given order, update only on mistakes with the learning rate lr, and return "
+            "one of the states it visits"
         )
+    if first_best in visited:
+        return
+    k = visited[-1]
+    if mistakes[k] == fewest:
+        fail(
+            f"pocket_perceptron returned a later state with as few mistakes ({fewest}) as the "
+            f"first best one {where}; of equally good weights keep the first (replace the pocket "
+            "only when strictly fewer)"
+        )
+    if k == len(mistakes) - 1:
+        hint = "this looks like the last weights; keep a copy of the best ones seen so far"
+    elif k in set(expected["epoch_ends"].tolist()):
+        hint = "this looks like the best at an epoch's end; compare after every update"
+    else:
+        hint = "count the mistakes on the whole training set after every update"
+    fail(
+        f"pocket_perceptron returned weights with {int(mistakes[k])} training mistakes {where}, "
+        f"but the perceptron passed through weights with only {fewest}; {hint}"
+    )
 
 
 pocket_perceptron = Exercise(
@@ -379,9 +337,12 @@ pocket_perceptron = Exercise(
     diagnose=_diagnose_pocket,
     forbidden=(Forbidden("sklearn.linear_model.Perceptron", "sklearn's Perceptron"),),
     seed=404,
-    doc="""Check ``pocket_perceptron(X, y, n_epochs, lr=1.0)``: the best weights after any update.
+    doc="""Check ``pocket_perceptron(X, y, n_epochs, lr=1.0)``: the first best state it visits.
 
-    Tried on random overlapping classes (no line separates them), visited in
-    the given order from w = 0, b = 0. The returned (w, b) must make no more
-    training mistakes than the best weights the perceptron passed through.""",
+    Tried on random overlapping classes (no line separates them). The check replays
+    the perceptron from w = 0, b = 0 over the rows in their given order with the
+    given learning rate, and accepts only the state (the start, or the weights after
+    an update) with the fewest training mistakes, the first of them on a tie. Any
+    other classifier, however good, is rejected: the exercise is the pocket
+    algorithm, not the best line.""",
 )
