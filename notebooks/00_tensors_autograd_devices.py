@@ -184,10 +184,10 @@ assert abs(slope - math.cos(1.0)) < 1e-9, "the central difference should be accu
 # $\frac{h^2}{6}|f'''| + \frac{\varepsilon |f|}{h}$, smallest near $h \approx \varepsilon^{1/3}$. That
 # depends on the dtype:
 #
-# | dtype | $\varepsilon$ | best $h \approx \varepsilon^{1/3}$ | best error $\approx \varepsilon^{2/3}$ |
+# | dtype | $\varepsilon$ | best $h \approx \varepsilon^{1/3}$ | its error, at most $\approx \varepsilon^{2/3}$ |
 # |---|---|---|---|
-# | `float64` (Python floats, NumPy) | $2.2 \cdot 10^{-16}$ | $6 \cdot 10^{-6}$ | $10^{-11}$ |
-# | `float32` (PyTorch's default) | $1.2 \cdot 10^{-7}$ | $5 \cdot 10^{-3}$ | $10^{-5}$ |
+# | `float64` (Python floats, NumPy) | $2.2 \cdot 10^{-16}$ | $6 \cdot 10^{-6}$ | $4 \cdot 10^{-11}$ |
+# | `float32` (PyTorch's default) | $1.2 \cdot 10^{-7}$ | $5 \cdot 10^{-3}$ | $2 \cdot 10^{-5}$ |
 #
 # So a step of $10^{-5}$, fine in `float64`, gives noise in `float32`: there $h$ must be about
 # $10^{-3}$, between $10^{-4}$ and $10^{-2}$. The formula gives the order of magnitude; the measured
@@ -225,7 +225,9 @@ fig.tight_layout()
 error64, error32 = errors[torch.float64], errors[torch.float32]
 at_1e5 = int(np.argmin(abs(steps - 1e-5)))
 for dtype, h in best.items():
-    assert 0.1 < h / torch.finfo(dtype).eps ** (1 / 3) < 10, f"{dtype}: best h {h:.0e}, not near ε^(1/3)"
+    eps = torch.finfo(dtype).eps
+    assert 0.1 < h / eps ** (1 / 3) < 10, f"{dtype}: best h {h:.0e}, not near ε^(1/3)"
+    assert errors[dtype].min() < eps ** (2 / 3), f"{dtype}: smallest error above ε^(2/3)"
 assert 1e-4 <= best[torch.float32] <= 1e-2, f"float32: best h near 1e-3, got {best[torch.float32]:.0e}"
 assert error32[at_1e5] > 100 * error32.min(), "in float32, h = 1e-5 is far from the best step"
 assert error64.min() < error32.min() / 1e4, "float64 is far more accurate at its best step"
@@ -351,9 +353,9 @@ assert torch.equal(x.grad, 2 * x.detach()), "the gradient of the sum is 2x, elem
 # Methods ending in `_` (`add_`, `mul_`, `zero_`) change a tensor **in place**, without a copy, and so
 # do `x += 1` and `x[0] = 5`. Autograd objects in two cases:
 #
-# * changing a **leaf** that requires grad (a parameter such as `w`) while recording: the change would
-#   be part of the graph that computes `w` itself. Parameter updates therefore run inside
-#   `torch.no_grad()`;
+# * changing a **leaf** that requires grad (a parameter such as `w`) while recording: a leaf is where
+#   the graph starts and where `.grad` is filled, and a recorded in-place change would make it the
+#   result of an operation. Parameter updates therefore run inside `torch.no_grad()`;
 # * changing a value that `backward()` still needs: `sigmoid` keeps its output to compute
 #   $\sigma(1 - \sigma)$, and autograd notices (by a version counter) that it has changed.
 
@@ -553,7 +555,8 @@ for _ in range(40):
 print(f"after 40 steps: p = {p.detach().numpy().round(4)}, g = {valley(p).item():.1e}")
 assert torch.allclose(p.detach(), torch.tensor([3.0, -1.0]), atol=1e-3), "p should reach (3, -1)"
 assert all(later < earlier for earlier, later in zip(losses, losses[1:])), "g falls at every step"
-assert torch.allclose(path[1], torch.tensor([0.6, -0.8])), "step 1: distance × 0.8 along p1, × 0.2 along p2"
+first_step = torch.tensor([0.6, -0.8])  # distance to (3, -1) × 0.8 along p1, × 0.2 along p2
+assert torch.allclose(path[1], first_step), "step 1 shrinks the distance by 1 - 2η and 1 - 8η"
 
 # %% slideshow={"slide_type": "subslide"}
 grid_1, grid_2 = np.meshgrid(np.linspace(-0.5, 4, 120), np.linspace(-2.2, 0.6, 120))
@@ -682,11 +685,11 @@ for dtype in (torch.float64, torch.float32):
 # %% [markdown] tags=["answer"]
 # ### BEGIN SOLUTION
 # At $x = 1$ the best step is near $\varepsilon^{1/3}$: about $6 \cdot 10^{-6}$ in `float64` and
-# $10^{-3}$ in `float32` (within a factor of a few that depends on $f$), with errors of about
-# $\varepsilon^{2/3}$ ($10^{-12}$ against $10^{-6}$). At $x = 100$ the best step grows (about
-# $2 \cdot 10^{-5}$ and $2 \cdot 10^{-2}$ for $\sin$), and again at $x = 10^4$ ($10^{-4}$ and
-# $10^{-1}$), while the best error gets worse. The reason: $x \pm h$ is itself rounded, by about
-# $\varepsilon |x|$, so the step actually taken is off by that much, and the rounding term of the
+# $10^{-3}$ in `float32` (within a factor of a few that depends on $f$), with errors below
+# $\varepsilon^{2/3}$ (about $4 \cdot 10^{-13}$ against $7 \cdot 10^{-7}$). At $x = 100$ the best
+# step grows (about $2 \cdot 10^{-5}$ and $2 \cdot 10^{-2}$ for $\sin$), and again at $x = 10^4$
+# ($10^{-4}$ and $10^{-1}$), while the best error gets worse. The reason: $x \pm h$ is itself
+# rounded, by about $\varepsilon |x|$, so the step actually taken is off by that much, and the rounding term of the
 # error becomes about $\varepsilon |x|\,|f'| / h$ instead of $\varepsilon |f| / h$. Balancing it
 # against $h^2 |f'''| / 6$ puts the optimum near $(3 \varepsilon |x|\,|f'| / |f'''|)^{1/3}$: for
 # $\sin$ it grows like $|x|^{1/3}$, a factor $100^{1/3} \approx 4.6$ per factor 100 in $x$, as

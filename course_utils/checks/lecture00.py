@@ -81,7 +81,14 @@ numerical_gradient = Exercise(
 def _distance_cases(rng):
     gen = generator(rng)
     cases = []
-    for n, m, d in [(5, 5, 4), (4, 3, 2), (1, 5, 3), (6, 6, 1), (7, 2, 3), (3, 8, 5)]:  # n = m first
+    for n, m, d in [
+        (5, 5, 4),
+        (4, 3, 2),
+        (1, 5, 3),
+        (6, 6, 1),
+        (7, 2, 3),
+        (3, 8, 5),
+    ]:  # n = m first
         shift = torch.randn(d, generator=gen, dtype=torch.float64) * 3
         A = torch.randn(n, d, generator=gen, dtype=torch.float64) * 2 + shift
         B = torch.randn(m, d, generator=gen, dtype=torch.float64) * 2 + shift
