@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -14,6 +16,7 @@ from course_utils.checks import lecture02 as check
 #: Library functions kept aside before a check runs: still recognised as what they are.
 autograd_grad = torch.autograd.grad
 numpy_lstsq = np.linalg.lstsq
+numpy_eigvalsh = np.linalg.eigvalsh
 
 #: The notebook defines a global n = 100 (its data set) before the exercises.
 n = 100
@@ -27,11 +30,6 @@ def good_loss(w, b, X, y):
 def good_gradient(w, b, X, y):
     r = X @ w + b - y
     return X.T @ r / len(y), r.mean()
-
-
-def good_step(w, b, X, y, learning_rate):
-    grad_w, grad_b = good_gradient(w, b, X, y)
-    return w - learning_rate * grad_w, b - learning_rate * grad_b
 
 
 def good_normal_equation(X, y):
@@ -200,75 +198,134 @@ def test_mse_gradient_gives_shape_hints():
     )
 
 
-# --------------------------------------------------------------------------- gradient_descent_step
-def test_gradient_descent_step_accepts_a_correct_step(capsys):
-    check.gradient_descent_step(good_step)
-    assert "✓ gradient_descent_step" in capsys.readouterr().out
-    accepts(check.gradient_descent_step, good_step)
+# --------------------------------------------------------------------------- sgd_momentum
+def momentum_rule(rule="right"):
+    """sgd_momentum written with one update rule: the right one or a typical mistake."""
+
+    def sgd_momentum(w, b, X, y, batches, learning_rate, momentum):
+        velocity_w, velocity_b = torch.zeros_like(w), torch.zeros_like(b)
+        for batch in batches:
+            rows = slice(None) if rule == "full batch" else batch
+            grad_w, grad_b = good_gradient(w, b, X[rows], y[rows])
+            old_w, old_b = velocity_w, velocity_b
+            if rule == "not carried":
+                velocity_w, velocity_b = torch.zeros_like(w), torch.zeros_like(b)
+            if rule == "lr twice":
+                velocity_w = momentum * velocity_w + learning_rate * grad_w
+                velocity_b = momentum * velocity_b + learning_rate * grad_b
+            elif rule == "dampened":
+                velocity_w = momentum * velocity_w + (1 - momentum) * grad_w
+                velocity_b = momentum * velocity_b + (1 - momentum) * grad_b
+            elif rule == "momentum on the gradient":
+                velocity_w = velocity_w + momentum * grad_w
+                velocity_b = velocity_b + momentum * grad_b
+            else:
+                velocity_w = momentum * velocity_w + grad_w
+                velocity_b = momentum * velocity_b + grad_b
+            if rule == "old velocity":
+                step_w, step_b = old_w, old_b
+            else:
+                step_w, step_b = velocity_w, velocity_b
+            sign = -1 if rule == "uphill" else 1
+            w = w - sign * learning_rate * step_w
+            if rule != "bias frozen":
+                b = b - sign * learning_rate * step_b
+        return w, b
+
+    return sgd_momentum
 
 
-def test_gradient_descent_step_accepts_a_float32_step():
-    accepts(
-        check.gradient_descent_step,
-        lambda w, b, X, y, lr: good_step(w.float(), b.float(), X.float(), y.float(), lr),
-    )
+def test_sgd_momentum_accepts_a_correct_implementation(capsys):
+    check.sgd_momentum(momentum_rule())
+    assert "✓ sgd_momentum" in capsys.readouterr().out
+    accepts(check.sgd_momentum, momentum_rule())
+    accepts(check.sgd_momentum, momentum_rule(), seed=11)
 
 
-def uphill(w, b, X, y, learning_rate):
-    grad_w, grad_b = good_gradient(w, b, X, y)
-    return w + learning_rate * grad_w, b + learning_rate * grad_b
+def test_sgd_momentum_accepts_the_equivalent_form_with_the_rate_inside_the_velocity():
+    def rate_inside(w, b, X, y, batches, learning_rate, momentum):
+        velocity_w, velocity_b = torch.zeros_like(w), torch.zeros_like(b)
+        for batch in batches:
+            grad_w, grad_b = good_gradient(w, b, X[batch], y[batch])
+            velocity_w = momentum * velocity_w - learning_rate * grad_w
+            velocity_b = momentum * velocity_b - learning_rate * grad_b
+            w, b = w + velocity_w, b + velocity_b
+        return w, b
 
-
-def bias_frozen(w, b, X, y, learning_rate):
-    return good_step(w, b, X, y, learning_rate)[0], b
-
-
-def no_learning_rate(w, b, X, y, learning_rate):
-    grad_w, grad_b = good_gradient(w, b, X, y)
-    return w - grad_w, b - grad_b
-
-
-def in_place(w, b, X, y, learning_rate):
-    grad_w, grad_b = good_gradient(w, b, X, y)
-    w -= learning_rate * grad_w
-    b -= learning_rate * grad_b
-    return w, b
-
-
-def summed_gradient(w, b, X, y, learning_rate):
-    r = X @ w + b - y
-    return w - learning_rate * X.T @ r, b - learning_rate * r.sum()
+    accepts(check.sgd_momentum, rate_inside)
 
 
 @pytest.mark.parametrize(
-    ("wrong", "message"),
+    ("rule", "message"),
     [
-        (uphill, "uphill"),
-        (bias_frozen, "update it too"),
-        (no_learning_rate, "learning rate is missing"),
-        (in_place, "changed w in place"),
-        (summed_gradient, "w_new .* is wrong"),
-        (lambda w, b, X, y, lr: (X @ w, b), r"w_new should have shape \(1,\), like w, got \(7,\)"),
+        ("not carried", "plain mini-batch SGD: the velocity must be carried"),
+        ("lr twice", "learning rate is applied twice"),
+        ("dampened", r"\(1 - momentum\) \* gradient"),
+        ("momentum on the gradient", "momentum multiplies the wrong term"),
+        ("old velocity", "velocity from before this batch"),
+        ("full batch", "its batch only"),
+        ("uphill", "uphill"),
+        ("bias frozen", "bias b is never updated"),
     ],
 )
-def test_gradient_descent_step_rejects_typical_mistakes(wrong, message):
-    rejects(check.gradient_descent_step, wrong, message)
+def test_sgd_momentum_rejects_typical_mistakes(rule, message):
+    rejects(check.sgd_momentum, momentum_rule(rule), message)
 
 
-def test_gradient_descent_step_names_an_unwritten_mse_gradient():
+def test_sgd_momentum_rejects_torch_optim_sgd():
+    def with_the_library(w, b, X, y, batches, learning_rate, momentum):
+        w, b = w.clone().requires_grad_(), b.clone().requires_grad_()
+        optimizer = torch.optim.SGD([w, b], lr=learning_rate, momentum=momentum)
+        for batch in batches:
+            optimizer.zero_grad()
+            good_loss(w, b, X[batch], y[batch]).backward()
+            optimizer.step()
+        return w.detach(), b.detach()
+
+    rejects(check.sgd_momentum, with_the_library, "torch.optim.SGD", "forbidden-call")
+
+
+def test_sgd_momentum_changing_its_inputs_in_place_is_rejected():
+    def in_place(w, b, X, y, batches, learning_rate, momentum):
+        velocity_w, velocity_b = torch.zeros_like(w), torch.zeros_like(b)
+        for batch in batches:
+            grad_w, grad_b = good_gradient(w, b, X[batch], y[batch])
+            velocity_w = momentum * velocity_w + grad_w
+            velocity_b = momentum * velocity_b + grad_b
+            w -= learning_rate * velocity_w
+            b -= learning_rate * velocity_b
+        return w, b
+
+    rejects(check.sgd_momentum, in_place, "changed w in place")
+
+
+def test_sgd_momentum_names_an_unwritten_mse_gradient():
     def mse_gradient(w, b, X, y):
         raise NotImplementedError
 
-    def gradient_descent_step(w, b, X, y, learning_rate):
-        grad_w, grad_b = mse_gradient(w, b, X, y)
-        return w - learning_rate * grad_w, b - learning_rate * grad_b
+    def sgd_momentum(w, b, X, y, batches, learning_rate, momentum):
+        velocity_w, velocity_b = torch.zeros_like(w), torch.zeros_like(b)
+        for batch in batches:
+            grad_w, grad_b = mse_gradient(w, b, X[batch], y[batch])
+            velocity_w = momentum * velocity_w + grad_w
+            velocity_b = momentum * velocity_b + grad_b
+            w, b = w - learning_rate * velocity_w, b - learning_rate * velocity_b
+        return w, b
 
     rejects(
-        check.gradient_descent_step,
-        gradient_descent_step,
-        "^gradient_descent_step calls mse_gradient, which is not written yet",
+        check.sgd_momentum,
+        sgd_momentum,
+        "^sgd_momentum calls mse_gradient, which is not written yet",
         status="not-written",
     )
+
+
+def test_sgd_momentum_shows_the_update_only_after_repeated_failures():
+    def velocity_halved(w, b, X, y, batches, learning_rate, momentum):
+        return momentum_rule()(w, b, X, y, batches, learning_rate / 2, momentum)
+
+    result = rejects(check.sgd_momentum, velocity_halved, "is wrong")
+    assert "v = momentum * v + g" in result.reveal and "momentum * v" not in result.message
 
 
 # --------------------------------------------------------------------------- normal_equation
@@ -323,6 +380,34 @@ def test_normal_equation_rejects_the_library_solvers():
     rejects(check.normal_equation, with_sklearn, "LinearRegression", "forbidden-call")
 
 
+@pytest.mark.parametrize(
+    ("pseudo_inverse", "shown"),
+    [
+        (lambda M: torch.linalg.pinv(M), "torch.linalg.pinv"),
+        (lambda M: torch.pinverse(M), "torch.pinverse"),
+        (lambda M: torch.from_numpy(np.linalg.pinv(M.numpy())), "np.linalg.pinv"),
+    ],
+)
+def test_normal_equation_rejects_the_pseudo_inverse(pseudo_inverse, shown):
+    def with_pinv(X, y):
+        A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+        theta = pseudo_inverse(A) @ y
+        return theta[:-1], theta[-1]
+
+    rejects(check.normal_equation, with_pinv, re.escape(shown), "forbidden-call")
+
+
+def test_normal_equation_rejects_scipys_lstsq():
+    import scipy.linalg
+
+    def with_scipy(X, y):
+        A = np.column_stack([X.numpy(), np.ones(len(X))])
+        theta = scipy.linalg.lstsq(A, y.numpy())[0]
+        return theta[:-1], theta[-1]
+
+    rejects(check.normal_equation, with_scipy, "scipy.linalg.lstsq", "forbidden-call")
+
+
 def without_bias(X, y):
     w = torch.linalg.solve(X.T @ X, X.T @ y)
     return w, torch.zeros(())
@@ -368,8 +453,98 @@ def test_normal_equation_shows_the_system_only_after_repeated_failures():
     assert "(Aᵀ A) θ = Aᵀ y" in result.reveal and "Aᵀ" not in result.message
 
 
+# --------------------------------------------------------------------------- critical_learning_rate
+def critical_by(iterations=100, bias=True, mean=True, rate=lambda lam: 2 / lam):
+    """critical_learning_rate by power iteration, with the typical mistakes as options."""
+
+    def critical_learning_rate(X):
+        A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1) if bias else X
+        H = A.T @ A / (len(X) if mean else 1)
+        v = torch.ones(H.shape[0], dtype=X.dtype)
+        for _ in range(iterations):
+            v = H @ v
+            v = v / v.norm()
+        return rate(v @ H @ v)
+
+    return critical_learning_rate
+
+
+def test_critical_learning_rate_accepts_power_iteration(capsys):
+    check.critical_learning_rate(critical_by())
+    assert "✓ critical_learning_rate" in capsys.readouterr().out
+    accepts(check.critical_learning_rate, critical_by())
+    accepts(check.critical_learning_rate, critical_by(), seed=3)
+
+
+def test_critical_learning_rate_accepts_a_float():
+    accepts(check.critical_learning_rate, lambda X: float(critical_by()(X)))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (critical_by(bias=False), "column of ones belongs in A"),
+        (critical_by(mean=False), "divide by n"),
+        (critical_by(rate=lambda lam: 1 / lam), "1/λ_max"),
+        (critical_by(rate=lambda lam: lam), "λ_max itself"),
+        (critical_by(rate=lambda lam: 2 / lam.sqrt()), "not its square root"),
+        (critical_by(iterations=2), "not converged yet"),
+    ],
+)
+def test_critical_learning_rate_rejects_typical_mistakes(wrong, message):
+    rejects(check.critical_learning_rate, wrong, message)
+
+
+def test_critical_learning_rate_recognises_the_smallest_curvature_and_the_best_rate():
+    def hessian(X):
+        A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+        return (A.T @ A / len(X)).numpy()
+
+    def from_numpy_eigenvalues(pick):
+        return lambda X: pick(numpy_eigvalsh(hessian(X)))
+
+    # kept aside before the check: recognised as the forbidden routine
+    rejects(
+        check.critical_learning_rate,
+        from_numpy_eigenvalues(lambda lam: 2 / lam[-1]),
+        "eigvalsh",
+        "forbidden-call",
+    )
+    exercise = check.critical_learning_rate
+    case = exercise.cases(np.random.default_rng(exercise.seed))[0]
+    expected = exercise.reference(case)
+    lam = numpy_eigvalsh(hessian(case["X"]))
+    for value, message in [(2 / lam[0], "2/λ_min"), (2 / (lam[0] + lam[-1]), "best fixed rate")]:
+        with pytest.raises(AssertionError, match=re.escape(message)):
+            exercise.diagnose(case, value, expected)
+
+
+@pytest.mark.parametrize(
+    ("routine", "shown"),
+    [
+        (lambda H: torch.linalg.eigvalsh(H)[-1], "torch.linalg.eigvalsh"),
+        (lambda H: torch.linalg.svdvals(H)[0], "torch.linalg.svdvals"),
+        (lambda H: torch.linalg.matrix_norm(H, ord=2), "torch.linalg.matrix_norm"),
+        (lambda H: torch.linalg.norm(H, ord=2), "torch.linalg.norm"),
+        (lambda H: float(np.linalg.eigvalsh(H.numpy())[-1]), "np.linalg.eigvalsh"),
+        (lambda H: float(np.linalg.norm(H.numpy(), 2)), "np.linalg.norm"),
+    ],
+)
+def test_critical_learning_rate_rejects_eigenvalue_routines(routine, shown):
+    def with_routine(X):
+        A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1)
+        return 2 / routine(A.T @ A / len(X))
+
+    rejects(check.critical_learning_rate, with_routine, re.escape(shown), "forbidden-call")
+
+
 # --------------------------------------------------------------------------- every check
-NAMES = ["mse_loss", "mse_gradient", "gradient_descent_step", "normal_equation"]
+NAMES = ["mse_loss", "mse_gradient", "sgd_momentum", "normal_equation", "critical_learning_rate"]
+
+
+def wrong_everywhere(*args):
+    """A function no check accepts."""
+    return "not an answer"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -392,5 +567,6 @@ def test_checks_are_deterministic(name):
     exercise = getattr(check, name)
     assert draw(exercise, 5) == draw(exercise, 5)
     assert draw(exercise, 5) != draw(exercise, 6)
-    first, second = verdict(exercise, uphill, seed=5), verdict(exercise, uphill, seed=5)
+    first = verdict(exercise, wrong_everywhere, seed=5)
+    second = verdict(exercise, wrong_everywhere, seed=5)
     assert (first.status, first.message) == (second.status, second.message)

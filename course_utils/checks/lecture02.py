@@ -13,6 +13,7 @@ of rows (the notebook's global ``n = 100``, say) is recognised.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,13 +31,23 @@ from ._core import (
     generator,
 )
 
-__all__ = ["gradient_descent_step", "mse_gradient", "mse_loss", "normal_equation"]
+__all__ = [
+    "critical_learning_rate",
+    "mse_gradient",
+    "mse_loss",
+    "normal_equation",
+    "sgd_momentum",
+]
 
 #: The normal equation by hand means building and solving the system, not a least-squares solver.
 SOLVERS = (
     Forbidden("numpy.linalg.lstsq", "np.linalg.lstsq"),
     Forbidden("torch.linalg.lstsq", "torch.linalg.lstsq"),
     Forbidden("sklearn.linear_model.LinearRegression", "sklearn's LinearRegression"),
+    Forbidden("torch.linalg.pinv", "torch.linalg.pinv (the pseudo-inverse)"),
+    Forbidden("torch.pinverse", "torch.pinverse (the pseudo-inverse)"),
+    Forbidden("numpy.linalg.pinv", "np.linalg.pinv (the pseudo-inverse)"),
+    Forbidden("scipy.linalg.lstsq", "scipy.linalg.lstsq"),
 )
 
 # (n, d, rows of the smaller problem): n differs from 2, from d and from 100 everywhere, so a sum
@@ -271,63 +282,158 @@ mse_gradient = Exercise(
 
 
 # --------------------------------------------------------------------------- exercise 3
-def _step_cases(rng: np.random.Generator) -> list[dict]:
+#: (n, d, batch size, epochs, learning rate, momentum): the last batch of an epoch is smaller where
+#: the batch size does not divide n, so a fixed batch size taken from the first batch is wrong.
+_MOMENTUM_SHAPES = (
+    (12, 1, 4, 2, 0.05, 0.9),
+    (20, 3, 6, 2, 0.03, 0.5),
+    (30, 2, 8, 3, 0.02, 0.8),
+    (9, 2, 9, 4, 0.04, 0.7),
+)
+
+
+def _momentum_cases(rng: np.random.Generator) -> list[dict]:
     gen = generator(rng)
-    return [
-        {**_problem(gen, n, d), "learning_rate": learning_rate}
-        for (n, d, _), learning_rate in zip(_SHAPES, (0.1, 0.03, 0.2, 0.05), strict=True)
-    ]
-
-
-def _step(case: dict) -> dict:
-    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
-    grad_w, grad_b = _autograd_gradient(w, b, X, y)
-    return {"w_new": (w, grad_w), "b_new": (b, grad_b)}
-
-
-def _diagnose_step(case: dict, answer: Any, expected: dict) -> None:
-    got_w, got_b = _pair(answer, "gradient_descent_step", "(w_new, b_new)")
-    (n, d), learning_rate = case["X"].shape, case["learning_rate"]
-    shape = tuple(as_array(got_w, "w_new").shape)
-    if shape != (d,):
-        fail(f"w_new should have shape ({d},), like w, got {shape}")
-    new_b = _number(got_b, "gradient_descent_step's b_new")
-    for got, name in [(got_w, "w_new"), (new_b, "b_new")]:
-        old, grad = (as_array(v) for v in expected[name])
-        right = old - learning_rate * grad
-        if close(got, right):
-            continue
-        if close(got, old):
-            hint = f"{name} equals the old value: update it too" + (
-                " (the bias)" if name == "b_new" else ""
-            )
-        elif close(got, old + learning_rate * grad):
-            hint = "this steps uphill: subtract the gradient, parameter - learning_rate * gradient"
-        elif close(got, old - grad):
-            hint = "the learning rate is missing: parameter - learning_rate * gradient"
-        else:
-            hint = "take one step against the gradient of exercise 2, scaled by the learning rate"
-        expect_close(
-            got,
-            right,
-            what=f"{name} (n = {n}, d = {d}, η = {learning_rate})",
-            hint=hint,
-            reveal="new = old - learning_rate * gradient, with the gradient of exercise 2",
+    cases = []
+    for n, d, size, epochs, learning_rate, momentum in _MOMENTUM_SHAPES:
+        problem = _problem(gen, n, d)
+        batches = [
+            order[start : start + size]
+            for _ in range(epochs)
+            for order in [torch.randperm(n, generator=gen)]
+            for start in range(0, n, size)
+        ]
+        cases.append(
+            {**problem, "batches": batches, "learning_rate": learning_rate, "momentum": momentum}
         )
+    return cases
 
 
-gradient_descent_step = Exercise(
-    name="gradient_descent_step",
-    cases=_step_cases,
-    call=lambda fn, case: fn(case["w"], case["b"], case["X"], case["y"], case["learning_rate"]),
-    reference=_step,
-    diagnose=_diagnose_step,
-    seed=1847,
-    doc="""Check ``gradient_descent_step(w, b, X, y, learning_rate)`` -> (w_new, b_new).
+def _call_momentum(fn: Callable, case: dict) -> Any:
+    return fn(
+        case["w"],
+        case["b"],
+        case["X"],
+        case["y"],
+        [batch.clone() for batch in case["batches"]],
+        case["learning_rate"],
+        case["momentum"],
+    )
 
-    One batch step w - η ∂L/∂w, b - η ∂L/∂b, compared with autograd's gradient.
-    Recognises a step uphill, a bias left unchanged, a missing learning rate, and
-    inputs changed in place.""",
+
+def _replay(case: dict, rule: str) -> np.ndarray:
+    """(w, b) after the case's batches under one update rule, the right one or a typical mistake."""
+    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
+    eta, beta = case["learning_rate"], case["momentum"]
+    theta = torch.cat([w, b.reshape(1)])
+    velocity = torch.zeros_like(theta)
+    for batch in case["batches"]:
+        rows = slice(None) if rule == "full_batch" else batch
+        grad = torch.cat([g.reshape(-1) for g in _autograd_gradient(w, b, X[rows], y[rows])])
+        if rule == "step_with_old_velocity":
+            step = eta * velocity
+            velocity = beta * velocity + grad
+        else:
+            velocity = {
+                "no_velocity": grad,
+                "lr_twice": beta * velocity + eta * grad,
+                "dampened": beta * velocity + (1 - beta) * grad,
+                "beta_on_gradient": velocity + beta * grad,
+            }.get(rule, beta * velocity + grad)
+            step = eta * velocity
+        theta = theta + step if rule == "uphill" else theta - step
+        if rule == "bias_frozen":
+            theta[-1] = b
+        w, b = theta[:-1], theta[-1]
+    return theta.numpy()
+
+
+def _momentum_reference(case: dict) -> dict:
+    """torch.optim.SGD with momentum, replayed on the same batches, and the typical mistakes."""
+    w = case["w"].clone().requires_grad_()
+    b = case["b"].clone().requires_grad_()
+    optimizer = torch.optim.SGD([w, b], lr=case["learning_rate"], momentum=case["momentum"])
+    for batch in case["batches"]:
+        optimizer.zero_grad()
+        _loss(w, b, case["X"][batch], case["y"][batch]).backward()
+        optimizer.step()
+    right = np.append(w.detach().numpy(), b.detach().numpy())
+    return {"right": right, **{rule: _replay(case, rule) for rule, _ in _MOMENTUM_MISTAKES}}
+
+
+_MOMENTUM_MISTAKES = (
+    (
+        "no_velocity",
+        "this is plain mini-batch SGD: the velocity must be carried from one batch to the next "
+        "(start it at zero once, before the loop) and the step taken along it",
+    ),
+    (
+        "lr_twice",
+        "the learning rate is applied twice: it scales either the gradient added to the velocity "
+        "or the step along the velocity, not both",
+    ),
+    (
+        "dampened",
+        "the gradient is added to the velocity as (1 - momentum) * gradient, an average; here the "
+        "velocity adds the whole gradient, as torch.optim.SGD does",
+    ),
+    (
+        "beta_on_gradient",
+        "momentum multiplies the wrong term: it shrinks the old velocity, and the new gradient is "
+        "added in full",
+    ),
+    (
+        "step_with_old_velocity",
+        "the step uses the velocity from before this batch: add the new gradient to the velocity "
+        "first, then step along it",
+    ),
+    ("full_batch", "each update should use the gradient on its batch only, not on all of X"),
+    ("uphill", "this steps uphill: subtract the velocity, parameter - learning_rate * velocity"),
+    ("bias_frozen", "the bias b is never updated: it gets a velocity and steps too"),
+)
+
+
+def _diagnose_momentum(case: dict, answer: Any, expected: dict) -> None:
+    got_w, got_b = _pair(answer, "sgd_momentum", "(w, b)")
+    (n, d), size = case["X"].shape, len(case["batches"][0])
+    shape = tuple(as_array(got_w, "w").shape)
+    if shape != (d,):
+        fail(f"sgd_momentum's w should have shape ({d},), like the w it was given, got {shape}")
+    got = np.append(as_array(got_w), _number(got_b, "sgd_momentum's b"))
+    if close(got, expected["right"]):
+        return
+    what = (
+        f"(w, b) after {len(case['batches'])} batches of up to {size} rows (n = {n}, d = {d}, "
+        f"learning_rate = {case['learning_rate']}, momentum = {case['momentum']})"
+    )
+    for rule, hint in _MOMENTUM_MISTAKES:
+        if close(got, expected[rule]):
+            fail(f"{what} is wrong; {hint}")
+    expect_close(
+        got,
+        expected["right"],
+        what=what,
+        hint="replay it on paper for two batches: gradient on the batch, velocity, step",
+        reveal="before the loop v = 0; per batch g = gradient on X[batch], y[batch], "
+        "v = momentum * v + g, then parameter = parameter - learning_rate * v",
+    )
+
+
+sgd_momentum = Exercise(
+    name="sgd_momentum",
+    cases=_momentum_cases,
+    call=_call_momentum,
+    reference=_momentum_reference,
+    diagnose=_diagnose_momentum,
+    forbidden=(Forbidden("torch.optim.SGD", "torch.optim.SGD"),),
+    seed=3307,
+    doc="""Check ``sgd_momentum(w, b, X, y, batches, learning_rate, momentum)`` -> (w, b).
+
+    Replays torch.optim.SGD with momentum on the same batches. Recognises a velocity
+    that is not carried (plain SGD), the learning rate applied twice, an averaged
+    (dampened) velocity, momentum multiplying the gradient instead of the velocity, a
+    step along the old velocity, full-batch gradients, a step uphill and a frozen
+    bias. torch.optim.SGD itself may not be used.""",
 )
 
 
@@ -392,4 +498,115 @@ normal_equation = Exercise(
     column of ones put first but split as if it were last. A least-squares solver
     (NumPy's, PyTorch's or scikit-learn's) may not be used: build the system and
     solve it.""",
+)
+
+
+# --------------------------------------------------------------------------- exercise 5
+#: Eigenvalue and singular-value routines: with one of them λ_max is a single call.
+SPECTRAL = (
+    Forbidden("torch.linalg.eigvalsh", "torch.linalg.eigvalsh"),
+    Forbidden("torch.linalg.eigh", "torch.linalg.eigh"),
+    Forbidden("torch.linalg.eigvals", "torch.linalg.eigvals"),
+    Forbidden("torch.linalg.eig", "torch.linalg.eig"),
+    Forbidden("torch.linalg.svd", "torch.linalg.svd"),
+    Forbidden("torch.linalg.svdvals", "torch.linalg.svdvals"),
+    Forbidden("torch.linalg.matrix_norm", "torch.linalg.matrix_norm"),
+    Forbidden("torch.linalg.norm", "torch.linalg.norm (use v.norm() for a vector)"),
+    Forbidden("torch.linalg.cond", "torch.linalg.cond"),
+    Forbidden("torch.svd", "torch.svd"),
+    Forbidden("torch.lobpcg", "torch.lobpcg"),
+    Forbidden("numpy.linalg.eigvalsh", "np.linalg.eigvalsh"),
+    Forbidden("numpy.linalg.eigh", "np.linalg.eigh"),
+    Forbidden("numpy.linalg.eigvals", "np.linalg.eigvals"),
+    Forbidden("numpy.linalg.eig", "np.linalg.eig"),
+    Forbidden("numpy.linalg.svd", "np.linalg.svd"),
+    Forbidden("numpy.linalg.norm", "np.linalg.norm (use v.norm() for a vector)"),
+    Forbidden("numpy.linalg.cond", "np.linalg.cond"),
+    Forbidden("scipy.linalg.eigh", "scipy.linalg.eigh"),
+    Forbidden("scipy.linalg.eigvalsh", "scipy.linalg.eigvalsh"),
+    Forbidden("scipy.linalg.svdvals", "scipy.linalg.svdvals"),
+)
+
+#: (n, d) of the cases; features off-centre, so that the bias column matters.
+_CRITICAL_SHAPES = ((20, 1), (15, 2), (40, 3), (25, 4))
+
+
+def _critical_cases(rng: np.random.Generator) -> list[dict]:
+    """Feature matrices whose Hessian has a clear gap between its two largest curvatures."""
+    gen = generator(rng)
+    cases = []
+    for n, d in _CRITICAL_SHAPES:
+        while True:
+            X = torch.randn(n, d, generator=gen, dtype=torch.float64) * (
+                0.5 + 2 * torch.rand(d, generator=gen, dtype=torch.float64)
+            ) + 2 * torch.randn(d, generator=gen, dtype=torch.float64)
+            curvatures = _curvatures(X, bias=True)
+            if curvatures[-2] < 0.8 * curvatures[-1]:
+                break
+        cases.append({"X": X})
+    return cases
+
+
+def _curvatures(X: torch.Tensor, bias: bool = True, mean: bool = True) -> np.ndarray:
+    A = torch.cat([X, torch.ones(len(X), 1, dtype=X.dtype)], dim=1) if bias else X
+    return np.linalg.eigvalsh((A.T @ A / (len(X) if mean else 1)).numpy())
+
+
+def _critical_reference(case: dict) -> dict:
+    X = case["X"]
+    right, no_bias, no_mean = _curvatures(X), _curvatures(X, bias=False), _curvatures(X, mean=False)
+    return {
+        "right": 2 / right[-1],
+        "upper": 2 / right[0],  # 2 / (vᵀ H v) of any unit vector v lies in [2/λ_max, 2/λ_min]
+        "mistakes": [
+            (2 / no_bias[-1], "the bias is a parameter too: its column of ones belongs in A"),
+            (2 / no_mean[-1], "the Hessian of the mean squared error is Aᵀ A / n: divide by n"),
+            (1 / right[-1], "that is 1/λ_max, where steps start to overshoot; the limit is higher"),
+            (2 / right[0], "that is 2/λ_min: the steepest direction, λ_max, sets the limit"),
+            (2 / (right[0] + right[-1]), "that is the best fixed rate, not the critical one"),
+            (right[-1], "that is λ_max itself; the learning rate is 2 / λ_max"),
+            (2 / np.sqrt(right[-1]), "λ_max is an eigenvalue of Aᵀ A / n, not its square root"),
+        ],
+    }
+
+
+def _diagnose_critical(case: dict, answer: Any, expected: dict) -> None:
+    got = _number(answer, "critical_learning_rate")
+    n, d = case["X"].shape
+    right = expected["right"]
+    if close(got, right):
+        return
+    what = f"critical_learning_rate on X of shape ({n}, {d})"
+    for wrong, hint in expected["mistakes"]:
+        if close(got, wrong, rtol=1e-4):
+            fail(f"{what} returned {got:.6g}, expected {right:.6g}; {hint}")
+    if right < got <= expected["upper"]:
+        fail(
+            f"{what} returned {got:.6g}, expected {right:.6g}: too large, as when a power "
+            "iteration has not converged yet (vᵀ H v of a unit vector v never exceeds λ_max); "
+            "run more iterations, or until the estimate stops changing"
+        )
+    expect_close(
+        got,
+        right,
+        what=what,
+        hint="build the Hessian of the loss first, then find its largest eigenvalue",
+        reveal="H = Aᵀ A / n with A = [X, 1]; repeat v = H v / |H v|; λ_max = vᵀ H v; "
+        "return 2 / λ_max",
+    )
+
+
+critical_learning_rate = Exercise(
+    name="critical_learning_rate",
+    cases=_critical_cases,
+    call=lambda fn, case: fn(case["X"]),
+    reference=_critical_reference,
+    diagnose=_diagnose_critical,
+    forbidden=SPECTRAL,
+    seed=2718,
+    doc="""Check ``critical_learning_rate(X)`` -> 2 / λ_max of the MSE's Hessian [X, 1]ᵀ[X, 1] / n.
+
+    Recognises a forgotten bias column, a missing 1/n, 1/λ_max, 2/λ_min, the best
+    rate 2/(λ_min + λ_max), λ_max itself, and a power iteration stopped too early.
+    Eigenvalue and singular-value routines may not be used.""",
 )
