@@ -587,8 +587,10 @@ N_RUNS, N_EPOCHS = 1000, 20
 many_orders = torch.argsort(torch.rand(N_RUNS, N_EPOCHS, len(X_train)), dim=-1).to(device)
 W_runs, b_runs, mistakes_runs = train_many_perceptrons(X_train_t, y_train_t, many_orders)
 total_per_run = mistakes_runs.sum(dim=1).cpu().numpy()
-predictions = (X_train_t @ W_runs.T + b_runs >= 0).float()  # (examples, runs)
-train_acc_runs = (predictions == y_train_t[:, None]).float().mean(dim=0)
+# z computed as in training: summed in another order (X @ W.T), a point exactly on a run's line
+# (z = 0, possible with measurements to 0.1 cm) can round to either side
+z_runs = (W_runs[:, None, :] * X_train_t).sum(dim=-1) + b_runs[:, None]  # (runs, examples)
+train_acc_runs = ((z_runs >= 0).float() == y_train_t).float().mean(dim=1)  # (runs,)
 slowest = int((mistakes_runs > 0).sum(dim=1).max()) + 1  # epochs with mistakes, then a clean one
 print(f"mistakes per run: min {total_per_run.min():.0f}, mean {total_per_run.mean():.1f}, "
       f"max {total_per_run.max():.0f} (bound {bound:.0f}); the slowest run used {slowest} epochs")
@@ -842,9 +844,10 @@ fig.tight_layout()
 # ### Exercise 1 — the perceptron without $\mathbf w$
 #
 # Every update adds $\pm\eta\,\tilde{\mathbf x}_i$ to $\tilde{\mathbf w} = (\mathbf w, b)$, starting
-# from $\mathbf 0$. So at any time $\tilde{\mathbf w} = \eta \sum_i \alpha_i\, t_i\, \tilde{\mathbf x}_i$,
-# where $\alpha_i$ counts the mistakes made so far on example $i$ and $t_i = 2y_i - 1$. The weights
-# never need to be stored: the perceptron can run on the counts $\alpha$ and the dot products
+# from $\mathbf 0$. So at any time
+# $\tilde{\mathbf w} = \eta \sum_i \alpha_i\, t_i\, \tilde{\mathbf x}_i$, where $\alpha_i$ counts the
+# mistakes made so far on example $i$ and $t_i = 2y_i - 1$. The weights never need to be stored:
+# the perceptron can run on the counts $\alpha$ and the dot products
 # $\tilde{\mathbf x}_i^\top \tilde{\mathbf x}_j$ alone. (Replacing those dot products by another
 # measure of similarity is the idea behind kernel methods.)
 #
@@ -986,7 +989,8 @@ print(f"from zero  : {sum(mistakes_zero):>4} mistakes in {len(mistakes_zero):>3}
 #   shifts the boundary.
 # * On linearly separable data it converges after at most $(R/\gamma)^2$ mistakes, whatever the
 #   order; on iris it needed far fewer. A thinner margin means more mistakes; standardising helps.
-# * The rule reads the same with labels $t = \pm 1$: on a mistake, $\mathbf w \mathrel{+}= \eta\,t\,\mathbf x$.
+# * The rule reads the same with labels $t = \pm 1$: on a mistake,
+#   $\mathbf w \mathrel{+}= \eta\,t\,\mathbf x$.
 # * Whether a line separates the data is a linear-programming feasibility question; where none does
 #   (versicolor vs virginica, XOR) the perceptron never settles, and the step function offers no
 #   gradient to follow towards a good compromise.
