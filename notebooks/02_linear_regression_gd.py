@@ -944,8 +944,9 @@ for beta, paths in sweeps.items():
 # ### Explore it yourself
 #
 # The first 100 steps of momentum on the raw valley, from a start, a learning rate and a momentum of
-# your choice. In JupyterLab, Notebook 7, VS Code or Colab sliders appear under the figure and
-# redraw it; elsewhere (a slide, a test run) the figure stays as drawn with the values below. Try
+# your choice. In JupyterLab, Notebook 7, VS Code or Colab, sliders appear below it with a copy
+# of the figure that they redraw; elsewhere (a slide, a test run) the figure stays as drawn with
+# the values below. Try
 # the largest rate that still converges with $\beta = 0$ and with $\beta = 0.9$, a start on the
 # valley's floor, and $\beta = 0.99$.
 
@@ -1126,10 +1127,11 @@ assert pull["MAE, with outliers"] < 0.1, "the absolute error should hardly move"
 # data. Keep part of the data aside, a **test set**, fit on the rest, and compare. On the diabetes
 # data with all ten features (eleven parameters with the bias), once with 30 patients to train on
 # and once with 300; the rest of the 442 are the test set. The features are standardised with the
-# *training* patients' means and spreads: the test set stays unseen.
+# *training* patients' means and spreads: the test set stays unseen. Which patients land in the
+# training set changes the numbers a lot, so we average over 10 random splits.
 
 # %%
-def train_and_test(n_train, n_steps=1000):
+def train_and_test(n_train, n_steps=300):
     """GD on n_train random diabetes patients; the loss per step on them and on the others."""
     order = np.random.permutation(len(y_dia))
     train, test = order[:n_train], order[n_train:]
@@ -1138,16 +1140,20 @@ def train_and_test(n_train, n_steps=1000):
                        for rows in (train, test))
     path = gd_least_squares(A_train, y_dia[train], 1 / np.linalg.eigvalsh(
         A_train.T @ A_train / n_train)[-1], n_steps)
-    return {part: 0.5 * np.mean((path @ A.T - y_dia[rows]) ** 2, axis=1)
-            for part, A, rows in (("train", A_train, train), ("test", A_test, test))}
+    return np.array([0.5 * np.mean((path @ A.T - y_dia[rows]) ** 2, axis=1)
+                     for A, rows in ((A_train, train), (A_test, test))])  # (2, n_steps + 1)
 
 
-held_out = {n_train: train_and_test(n_train) for n_train in (30, 300)}
+held_out = {}
+for n_train in (30, 300):
+    train_loss, test_loss = np.mean([train_and_test(n_train) for _ in range(10)], axis=0)
+    held_out[n_train] = {"train": train_loss, "test": test_loss}
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The training loss keeps falling, as gradient descent promises. With 30 patients for eleven
-# parameters the test loss ends far above it and already turns up again early on: the line fits
-# the noise of those 30. With 300 patients, training and test loss end close together.
+# parameters the test loss ends far above it (more than one and a half times) and turns up again
+# after the first few steps: the fit follows the noise of those 30. With 300 patients, training
+# and test loss end close together.
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -1161,9 +1167,9 @@ for n_train, losses in held_out.items():
     print(f"{n_train:3d} patients: training loss {losses['train'][-1]:6.0f}, "
           f"test loss {losses['test'][-1]:6.0f} (lowest {losses['test'].min():6.0f})")
 small, large = held_out[30], held_out[300]
-assert small["test"][-1] > 1.3 * small["train"][-1], "30 patients: the test loss should be far above"
+assert small["test"][-1] > 1.5 * small["train"][-1], "30 patients: the test loss should be far above"
 assert small["test"][-1] > 1.05 * small["test"].min(), "and it should turn up again"
-assert abs(large["test"][-1] / large["train"][-1] - 1) < 0.3, "300 patients: close together"
+assert abs(large["test"][-1] / large["train"][-1] - 1) < 0.25, "300 patients: close together"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### 7.8 Convex and non-convex losses
