@@ -13,10 +13,11 @@ import torch
 
 from ._core import AUTOGRAD, Exercise, Forbidden, as_array, close, expect_close, fail, generator
 
-__all__ = ["adaline_epoch", "adaline_gradients", "bce_from_logits", "logistic_gradients"]
+__all__ = ["adaline_epoch", "bce_from_logits", "fit_logistic_regression"]
 
-#: The stable cross-entropy is the exercise: PyTorch's versions of it, and the softplus and
-#: log-sigmoid that contain its trick, are what it replaces.
+#: The cross-entropy by hand (bce_from_logits, and inside fit_logistic_regression): PyTorch's
+#: versions of it, and the softplus and log-sigmoid that contain its stable trick, are what
+#: these exercises replace.
 CROSS_ENTROPY = (
     Forbidden(
         "torch.nn.functional.binary_cross_entropy_with_logits",
@@ -46,18 +47,6 @@ def _data_cases(rng, shapes):
         b = torch.randn((), generator=gen, dtype=torch.float64)
         cases.append({"w": w, "b": b, "X": X, "y": y})
     return cases
-
-
-def _autograd(loss_of, case):
-    """Gradients of ``loss_of(w, b, X, y)`` with respect to w and b, by autograd."""
-    w, b = case["w"].clone().requires_grad_(), case["b"].clone().requires_grad_()
-    grad_w, grad_b = torch.autograd.grad(loss_of(w, b, case["X"], case["y"]), (w, b))
-    return grad_w, grad_b
-
-
-def _mean_gradients(X, signal):
-    """(1/n) Xᵀ signal and the mean of signal: the shape of every gradient in this lecture."""
-    return X.T @ signal / len(signal), signal.mean()
 
 
 def _pair(got, name, first, second):
@@ -94,96 +83,6 @@ def _diagnose_pair(got, expected, *, name, where, first, second, hints, reveal):
         fail(f"{name} {where} is wrong: {hint}")
     expect_close(w, expected["w"], what=f"{first} {where}", hint=hints[0], reveal=reveal)
     expect_close(b, expected["b"], what=f"{second} {where}", hint=hints[1], reveal=reveal)
-
-
-def _where(case):
-    n, d = case["X"].shape
-    return f"for {n} example{'s' if n > 1 else ''} with {d} feature{'s' if d > 1 else ''}"
-
-
-def _call_gradients(fn, case):
-    return fn(case["w"], case["b"], case["X"], case["y"])
-
-
-# --------------------------------------------------------------------------- adaline_gradients
-def _adaline_loss(w, b, X, y):
-    return 0.5 * ((X @ w + b - y) ** 2).mean()
-
-
-def _adaline_cases(rng):
-    return _data_cases(rng, [(9, 2), (25, 3), (1, 4), (40, 1), (6, 5)])
-
-
-def _adaline_reference(case):
-    gw, gb = _autograd(_adaline_loss, case)
-    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
-    error = X @ w + b - y
-    step = (X @ w + b >= 0.5).double() - y
-    n = len(y)
-    mistakes = [
-        (
-            "it has the opposite sign; the error is z − y (prediction minus target), "
-            "and the gradient points uphill",
-            -gw,
-            -gb,
-        ),
-        (
-            "it is n times too large: divide by the number of examples "
-            "(take the mean, not the sum)",
-            gw * n,
-            gb * n,
-        ),
-        ("it is twice too large: the ½ in the loss cancels the 2 from the square", 2 * gw, 2 * gb),
-        (
-            "grad_w is right but grad_b is zero: the bias gets the mean of the errors",
-            gw,
-            torch.zeros(()),
-        ),
-        (
-            "grad_w is right but grad_b is not: the bias gradient is the mean of the errors z − y",
-            gw,
-            error.sum(),
-        ),
-        (
-            "it uses the thresholded output, as the perceptron does; Adaline learns "
-            "from the linear output z = Xw + b",
-            *_mean_gradients(X, step),
-        ),
-    ]
-    return {"w": gw, "b": gb, "mistakes": mistakes}
-
-
-def _diagnose_adaline(case, got, expected):
-    _diagnose_pair(
-        got,
-        expected,
-        name="adaline_gradients",
-        where=_where(case),
-        first="grad_w",
-        second="grad_b",
-        hints=(
-            "work out ∂L/∂w_j for one weight first, then write all of them as one matrix product",
-            "treat b as the weight of a feature that is always 1",
-        ),
-        reveal="grad_w = (1/n) Xᵀ(z − y) with z = X w + b, and grad_b is the mean of the "
-        "errors z − y",
-    )
-
-
-adaline_gradients = Exercise(
-    name="adaline_gradients",
-    cases=_adaline_cases,
-    call=_call_gradients,
-    reference=_adaline_reference,
-    diagnose=_diagnose_adaline,
-    forbidden=AUTOGRAD,
-    seed=303,
-    doc="""Check ``adaline_gradients(w, b, X, y) -> (grad_w, grad_b)``.
-
-    The gradient of the Adaline loss L = 1/(2n) Σ (x⁽ⁱ⁾·w + b − y⁽ⁱ⁾)², compared with
-    autograd on random data, including a single example and a single feature; autograd
-    itself may not be used.""",
-)
 
 
 # --------------------------------------------------------------------------- adaline_epoch
@@ -312,78 +211,168 @@ adaline_epoch = Exercise(
 )
 
 
-# --------------------------------------------------------------------------- logistic_gradients
-def _logistic_loss(w, b, X, y):
-    return _bce(X @ w + b, y)
+# --------------------------------------------------------------------------- fit_logistic_regression
+def _fit(
+    X,
+    y,
+    learning_rate,
+    n_epochs,
+    weight_decay,
+    *,
+    signal="cross-entropy",
+    sign=1.0,
+    mean=True,
+    decay_factor=1.0,
+    decay_bias=False,
+):
+    """Full-batch descent from zeros by hand; its keyword arguments give the typical mistakes."""
+    w, b = torch.zeros(X.shape[1], dtype=X.dtype), torch.zeros((), dtype=X.dtype)
+    for _ in range(n_epochs):
+        z = X @ w + b
+        p = torch.sigmoid(z)
+        error = {
+            "cross-entropy": p - y,
+            "adaline": z - y,
+            "squared error of sigmoid": (p - y) * p * (1 - p),
+            "labels ±1": p - (2 * y - 1),
+            "loss for labels ±1": -y * torch.sigmoid(-y * z),
+        }[signal]
+        size = len(y) if mean else 1
+        grad_w = X.T @ error / size + decay_factor * weight_decay * w
+        grad_b = error.sum() / size + (decay_factor * weight_decay * b if decay_bias else 0.0)
+        w, b = w - sign * learning_rate * grad_w, b - sign * learning_rate * grad_b
+    return w, b
 
 
-def _logistic_cases(rng):
-    return _data_cases(rng, [(8, 2), (30, 3), (1, 2), (50, 1), (5, 4)])
+def _penalised_loss(w, b, X, y, weight_decay):
+    return _bce(X @ w + b, y) + 0.5 * weight_decay * (w**2).sum()
 
 
-def _logistic_reference(case):
-    gw, gb = _autograd(_logistic_loss, case)
-    w, b, X, y = case["w"], case["b"], case["X"], case["y"]
-    z = X @ w + b
-    p = torch.sigmoid(z)
+#: (n, d), learning_rate, n_epochs and weight_decay of each case: first one step without a
+#: penalty (only the cross-entropy's gradient counts), then longer runs with one.
+FIT_SETTINGS = [
+    ((10, 2), 0.5, 1, 0.0),
+    ((12, 2), 1.0, 20, 0.1),
+    ((30, 3), 0.5, 15, 0.5),
+    ((25, 1), 2.0, 10, 0.05),
+    ((1, 3), 0.5, 5, 0.2),
+]
+
+
+def _fit_cases(rng):
+    cases = _data_cases(rng, [shape for shape, _, _, _ in FIT_SETTINGS])
+    for case, (_, learning_rate, n_epochs, decay) in zip(cases, FIT_SETTINGS, strict=True):
+        del case["w"], case["b"]
+        case.update(learning_rate=learning_rate, n_epochs=n_epochs, weight_decay=decay)
+    return cases
+
+
+def _call_fit(fn, case):
+    return fn(case["X"], case["y"], case["learning_rate"], case["n_epochs"], case["weight_decay"])
+
+
+def _fit_reference(case):
+    X, y = case["X"], case["y"]
+    settings = (case["learning_rate"], case["n_epochs"], case["weight_decay"])
+    learning_rate, n_epochs, decay = settings
+    w, b = torch.zeros(X.shape[1], dtype=X.dtype), torch.zeros((), dtype=X.dtype)
+    for _ in range(n_epochs):  # the reference takes its gradients from autograd
+        w, b = w.requires_grad_(), b.requires_grad_()
+        grad_w, grad_b = torch.autograd.grad(_penalised_loss(w, b, X, y, decay), (w, b))
+        w, b = (w - learning_rate * grad_w).detach(), (b - learning_rate * grad_b).detach()
     mistakes = [
+        ("it returned the starting weights w = 0, b = 0; take n_epochs steps", 0 * w, 0 * b),
         (
-            "it has the opposite sign; the gradient of the cross-entropy with "
-            "respect to z is ŷ − y",
-            -gw,
-            -gb,
+            "the weights moved uphill: the gradient of the cross-entropy with respect to z is "
+            "ŷ − y, and a descent step subtracts learning_rate × gradient",
+            *_fit(X, y, *settings, sign=-1.0),
         ),
         (
-            "it is n times too large: divide by the number of examples (the loss is a mean)",
-            gw * len(y),
-            gb * len(y),
+            "each gradient is n times too large: the loss is the mean over the examples, "
+            "so divide the sums by n",
+            *_fit(X, y, *settings, mean=False),
         ),
         (
-            "this is Adaline's gradient (z − y); logistic regression uses ŷ − y with ŷ = σ(z)",
-            *_mean_gradients(X, z - y),
+            "this is Adaline's gradient (z − y); logistic regression compares the "
+            "probability ŷ = σ(z) with y",
+            *_fit(X, y, *settings, signal="adaline"),
         ),
         (
-            "this is the gradient of the squared error of σ(z), with the extra factor σ'(z); "
-            "the cross-entropy's is simply ŷ − y",
-            *_mean_gradients(X, (p - y) * p * (1 - p)),
+            "this is the gradient of the squared error of σ(z), with its extra factor "
+            "σ'(z) = ŷ(1 − ŷ); in the cross-entropy's gradient that factor cancels",
+            *_fit(X, y, *settings, signal="squared error of sigmoid"),
         ),
         (
-            "grad_w is right but grad_b is zero: the bias gets the mean of ŷ − y",
-            gw,
-            torch.zeros(()),
+            "the labels were turned into −1 and +1, but ŷ = σ(z) is a probability of class 1; "
+            "compare it with y ∈ {0, 1} as given",
+            *_fit(X, y, *settings, signal="labels ±1"),
+        ),
+        (
+            "this is the gradient of log(1 + e^(−y z)), the logistic loss for labels "
+            "y ∈ {−1, +1}; here y is 0 or 1, and the examples of class 0 got no gradient at all",
+            *_fit(X, y, *settings, signal="loss for labels ±1"),
+        ),
+        (
+            "weight_decay had no effect: add the gradient of the penalty (λ/2)‖w‖² to w's",
+            *_fit(X, y, *settings, decay_factor=0.0),
+        ),
+        (
+            "the penalty's gradient is twice too large: the ½ in (λ/2)‖w‖² cancels the 2 of "
+            "the square",
+            *_fit(X, y, *settings, decay_factor=2.0),
+        ),
+        (
+            "the penalty pushed the weights away from 0: its gradient is +λw, so each step "
+            "shrinks w",
+            *_fit(X, y, *settings, decay_factor=-1.0),
+        ),
+        (
+            "the bias was penalised too; the penalty (λ/2)‖w‖² leaves b out, "
+            "so b's gradient has no λ term",
+            *_fit(X, y, *settings, decay_bias=True),
         ),
     ]
-    return {"w": gw, "b": gb, "mistakes": mistakes}
+    return {"w": w, "b": b, "mistakes": mistakes}
 
 
-def _diagnose_logistic(case, got, expected):
+def _diagnose_fit(case, got, expected):
+    where = (
+        f"(n = {len(case['y'])}, d = {case['X'].shape[1]}, "
+        f"learning_rate = {case['learning_rate']}, n_epochs = {case['n_epochs']}, "
+        f"weight_decay = {case['weight_decay']})"
+    )
     _diagnose_pair(
         got,
         expected,
-        name="logistic_gradients",
-        where=_where(case),
-        first="grad_w",
-        second="grad_b",
+        name="fit_logistic_regression",
+        where=where,
+        first="the fitted w",
+        second="the fitted b",
         hints=(
-            "start from ∂ℓ/∂z for one example, then apply the chain rule through z = X w + b",
-            "treat b as the weight of a feature that is always 1",
+            "derive ∂L/∂w_j for one weight, the cross-entropy's part and the penalty's part, "
+            "then write all of them as one matrix product; start from w = 0, b = 0",
+            "treat b as the weight of a feature that is always 1, one the penalty leaves out",
         ),
-        reveal="grad_w = (1/n) Xᵀ(σ(z) − y) with z = X w + b, and grad_b is the mean of σ(z) − y",
+        reveal="each epoch: ŷ = σ(X w + b), then w −= lr · (Xᵀ(ŷ − y)/n + λ w) "
+        "and b −= lr · mean(ŷ − y)",
     )
 
 
-logistic_gradients = Exercise(
-    name="logistic_gradients",
-    cases=_logistic_cases,
-    call=_call_gradients,
-    reference=_logistic_reference,
-    diagnose=_diagnose_logistic,
-    forbidden=AUTOGRAD,
+fit_logistic_regression = Exercise(
+    name="fit_logistic_regression",
+    cases=_fit_cases,
+    call=_call_fit,
+    reference=_fit_reference,
+    diagnose=_diagnose_fit,
+    forbidden=AUTOGRAD + CROSS_ENTROPY,
     seed=404,
-    doc="""Check ``logistic_gradients(w, b, X, y) -> (grad_w, grad_b)``.
+    doc="""Check ``fit_logistic_regression(X, y, learning_rate, n_epochs, weight_decay) -> (w, b)``.
 
-    The gradient of the mean binary cross-entropy of ŷ = σ(Xw + b) with 0/1 targets y,
-    compared with autograd on random data; autograd itself may not be used.""",
+    Full-batch gradient descent from w = 0, b = 0 on the mean binary cross-entropy of
+    σ(X w + b) against 0/1 targets plus (weight_decay / 2)‖w‖² (the bias is not
+    penalised), with gradients by hand; compared with the same descent on autograd's
+    gradients, on random data including a single example and a single feature.
+    Autograd and PyTorch's cross-entropy functions may not be used.""",
 )
 
 
