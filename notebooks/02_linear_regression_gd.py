@@ -757,9 +757,9 @@ def least_squares(A, y):
 # respect the steepest direction ($\eta < 2/\lambda_{\max}$) while progress along the flattest is
 # proportional to $\eta\,\lambda_{\min}$. Every version gets the same rule,
 # $\eta = 1.5 / \lambda_{\max}$, three quarters of the way to the divergence limit, and we count
-# the steps until both weights are within 0.1 % of $w^*$. Three versions of each pair: **raw**,
-# **centred** only (each column minus its mean), and **standardised** (centred, then divided by its
-# standard deviation).
+# the steps until both weights are within $10^{-3} \max_j |w_j^*|$ of $w^*$. Three versions of
+# each pair: **raw**, **centred** only (each column minus its mean), and **standardised** (centred,
+# then divided by its standard deviation).
 
 # %%
 def versions(X2):
@@ -850,8 +850,8 @@ for pair, results in scaling.items():
 # %% [markdown] slideshow={"slide_type": "notes"}
 # With the bias also free to move, the raw problem is far worse still: the constant column of the
 # bias and the raw, always-positive features point in almost the same direction. Centring makes
-# the features orthogonal to that column; what is left is a scale effect again, since the column
-# of ones has spread 1 and age has spread 13 (the cell below measures it).
+# the features orthogonal to that column; what is left is a scale effect again: the bias's
+# curvature is the mean of $1^2$, age's is its variance, $13^2$ (the cell below measures it).
 
 # %%
 age_bmi_3 = {version: np.column_stack([Xv, np.ones(len(Xv))])
