@@ -13,6 +13,7 @@ from course_utils.checks import verdict
 #: Library functions kept aside before the check runs (a by-hand exercise must still reject them).
 lib_conv2d = F.conv2d
 lib_max_pool2d = F.max_pool2d
+lib_batch_norm = F.batch_norm
 
 
 # --------------------------------------------------------------------------- conv_output_size
@@ -363,8 +364,207 @@ def test_max_pool2d_library_answers_are_forbidden():
         rejects(check.max_pool2d, fn, f"by hand.*{shown}", status="forbidden-call")
 
 
+# --------------------------------------------------------------------------- batch_norm2d
+def reference_batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.1,
+                         eps=1e-5, *, unbiased=False, eps_outside=False, dims=(0, 2, 3),
+                         flipped=False, biased_running=False, eval_batch=False, no_update=False):
+    """The notebook's solution, with switches that make each typical mistake."""
+
+    def channel(v):
+        return v[None, :, None, None] if v.dim() == 1 else v
+
+    if training or eval_batch:
+        mean = x.mean(dim=dims, keepdim=dims != (0, 2, 3))
+        var = x.var(dim=dims, unbiased=unbiased, keepdim=dims != (0, 2, 3))
+    else:
+        mean, var = running_mean, running_var
+    if training and not no_update:
+        m = x.numel() // x.shape[1]
+        batch_mean = x.mean(dim=(0, 2, 3))
+        batch_var = x.var(dim=(0, 2, 3), unbiased=False) * (1 if biased_running else m / (m - 1))
+        keep = momentum if flipped else 1 - momentum
+        running_mean = keep * running_mean + (1 - keep) * batch_mean
+        running_var = keep * running_var + (1 - keep) * batch_var
+    scale = torch.sqrt(channel(var)) + eps if eps_outside else torch.sqrt(channel(var) + eps)
+    y = channel(gamma) * (x - channel(mean)) / scale + channel(beta)
+    return y, running_mean, running_var
+
+
+def mistake(**switches):
+    def batch_norm2d(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        return reference_batch_norm(x, gamma, beta, running_mean, running_var, training,
+                                    momentum, eps, **switches)
+
+    return batch_norm2d
+
+
+def test_batch_norm2d_accepts_the_solution(capsys):
+    check.batch_norm2d(reference_batch_norm)
+    assert capsys.readouterr().out.startswith("✓ batch_norm2d")
+    accepts(check.batch_norm2d, reference_batch_norm)
+
+
+def test_batch_norm2d_accepts_other_seeds_and_float32():
+    for seed in (0, 1, 2):
+        accepts(check.batch_norm2d, reference_batch_norm, seed=seed)
+
+    def float32(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        return reference_batch_norm(x.float(), gamma.float(), beta.float(), running_mean.float(),
+                                    running_var.float(), training, momentum, eps)
+
+    accepts(check.batch_norm2d, float32)
+
+
+def test_batch_norm2d_accepts_a_tuple_of_a_module_like_loop():
+    def by_channel(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        ys, means, variances = [], [], []
+        for c in range(x.shape[1]):
+            values = x[:, c]
+            if training:
+                mean, var = values.mean(), ((values - values.mean()) ** 2).mean()
+                m = values.numel()
+                means.append((1 - momentum) * running_mean[c] + momentum * mean)
+                variances.append((1 - momentum) * running_var[c] + momentum * var * m / (m - 1))
+            else:
+                mean, var = running_mean[c], running_var[c]
+                means.append(mean)
+                variances.append(var)
+            ys.append(gamma[c] * (values - mean) / (var + eps) ** 0.5 + beta[c])
+        return torch.stack(ys, dim=1), torch.stack(means), torch.stack(variances)
+
+    accepts(check.batch_norm2d, by_channel)
+
+
+@pytest.mark.parametrize(
+    ("switches", "message"),
+    [
+        ({"unbiased": True}, "unbiased variance"),
+        ({"eps_outside": True}, "eps outside the square root"),
+        ({"dims": (1, 2, 3)}, "layer norm"),
+        ({"dims": (2, 3)}, "instance norm"),
+        ({"dims": (0,)}, "every pixel"),
+        ({"flipped": True}, "wrong way round"),
+        ({"biased_running": True}, "unbiased estimate"),
+        ({"eval_batch": True}, "eval mode use the running statistics"),
+        ({"no_update": True}, "unchanged; in train mode move them"),
+    ],
+)
+def test_batch_norm2d_names_the_typical_mistakes(switches, message):
+    rejects(check.batch_norm2d, mistake(**switches), message)
+
+
+def test_batch_norm2d_names_normalising_with_running_statistics_in_train_mode():
+    def always_running(x, gamma, beta, running_mean, running_var, training, momentum=0.1,
+                       eps=1e-5):
+        _, mean, var = reference_batch_norm(x, gamma, beta, running_mean, running_var, training,
+                                            momentum, eps)
+        y, _, _ = reference_batch_norm(x, gamma, beta, running_mean, running_var, False,
+                                       momentum, eps)
+        return y, mean, var
+
+    rejects(check.batch_norm2d, always_running, "in train mode normalise with this batch")
+
+
+def test_batch_norm2d_names_a_forgotten_or_swapped_affine():
+    def no_affine(x, gamma, beta, *args, **kwargs):
+        return reference_batch_norm(x, torch.ones_like(gamma), torch.zeros_like(beta), *args,
+                                    **kwargs)
+
+    def swapped(x, gamma, beta, *args, **kwargs):
+        return reference_batch_norm(x, beta, gamma, *args, **kwargs)
+
+    rejects(check.batch_norm2d, no_affine, "forgot the learned scale and shift")
+    rejects(check.batch_norm2d, swapped, "swapped gamma and beta")
+
+
+def test_batch_norm2d_names_replacing_the_running_statistics():
+    def replaced(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        return reference_batch_norm(x, gamma, beta, running_mean, running_var, training, 1.0, eps)
+
+    rejects(check.batch_norm2d, replaced, "replaced the running mean by the batch mean")
+
+
+def test_batch_norm2d_names_updating_in_eval_mode():
+    def updates_always(x, gamma, beta, running_mean, running_var, training, momentum=0.1,
+                       eps=1e-5):
+        y, _, _ = reference_batch_norm(x, gamma, beta, running_mean, running_var, training,
+                                       momentum, eps)
+        _, mean, var = reference_batch_norm(x, gamma, beta, running_mean, running_var, True,
+                                            momentum, eps)
+        return y, mean, var
+
+    rejects(check.batch_norm2d, updates_always, "in eval mode they are only read")
+
+
+def test_batch_norm2d_rejects_updating_the_running_statistics_in_place():
+    def module_style(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        y, mean, var = reference_batch_norm(x, gamma, beta, running_mean, running_var, training,
+                                            momentum, eps)
+        running_mean.copy_(mean)
+        running_var.copy_(var)
+        return y, running_mean, running_var
+
+    rejects(check.batch_norm2d, module_style, "changed running_mean in place")
+
+
+def test_batch_norm2d_rejects_returning_y_alone_and_wrong_shapes():
+    rejects(check.batch_norm2d, lambda *a, **k: reference_batch_norm(*a, **k)[0],
+            "should return three tensors")
+
+    def per_sample_stats(x, gamma, beta, running_mean, running_var, training, momentum=0.1,
+                         eps=1e-5):
+        y, mean, var = reference_batch_norm(x, gamma, beta, running_mean, running_var, training,
+                                            momentum, eps)
+        return y, mean[None].expand(x.shape[0], -1), var
+
+    rejects(check.batch_norm2d, per_sample_stats, "one number per channel")
+
+
+def test_batch_norm2d_keeps_the_formula_for_the_reveal():
+    def off(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        y, mean, var = reference_batch_norm(x, gamma, beta, running_mean, running_var, training,
+                                            momentum, eps)
+        return y * 1.01, mean, var
+
+    result = rejects(check.batch_norm2d, off, "y of batch_norm2d with .* is wrong")
+    assert "sqrt(var + eps)" in result.reveal and "sqrt(var + eps)" not in result.message
+
+
+def test_batch_norm2d_library_answers_are_forbidden():
+    def direct(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        mean, var = running_mean.clone(), running_var.clone()
+        y = F.batch_norm(x, mean, var, gamma, beta, training=training, momentum=momentum, eps=eps)
+        return y, mean, var
+
+    def kept_aside(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        mean, var = running_mean.clone(), running_var.clone()
+        return lib_batch_norm(x, mean, var, gamma, beta, training, momentum, eps), mean, var
+
+    def torch_level(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        mean, var = running_mean.clone(), running_var.clone()
+        return torch.batch_norm(x, gamma, beta, mean, var, training, momentum, eps, False), mean, var
+
+    def module(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+        layer = torch.nn.BatchNorm2d(x.shape[1], eps=eps, momentum=momentum).double()
+        with torch.no_grad():
+            layer.weight.copy_(gamma)
+            layer.bias.copy_(beta)
+            layer.running_mean.copy_(running_mean)
+            layer.running_var.copy_(running_var)
+        layer.train(training)
+        return layer(x).detach(), layer.running_mean, layer.running_var
+
+    for fn, shown in [
+        (direct, "F.batch_norm"),
+        (kept_aside, "F.batch_norm"),
+        (torch_level, "torch.batch_norm"),
+        (module, "nn.BatchNorm2d|F.batch_norm"),
+    ]:
+        rejects(check.batch_norm2d, fn, f"by hand.*({shown})", status="forbidden-call")
+
+
 # --------------------------------------------------------------------------- every check
-@pytest.mark.parametrize("name", ["conv_output_size", "conv2d", "max_pool2d"])
+@pytest.mark.parametrize("name", ["conv_output_size", "conv2d", "max_pool2d", "batch_norm2d"])
 def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
     getattr(check, name)(not_written)  # does not raise: Run All goes on
     assert "not written yet" in capsys.readouterr().out
@@ -387,6 +587,7 @@ def test_an_unwritten_helper_is_named():
         ("conv_output_size", lambda n, k, stride=1, padding=0: n // stride),
         ("conv2d", lambda x, w, b=None, stride=1, padding=0: reference_conv2d(x, w, b, 1, 0)),
         ("max_pool2d", lambda x, k: F.avg_pool2d(x, k)),
+        ("batch_norm2d", mistake(unbiased=True)),
     ],
 )
 def test_the_same_seed_gives_the_same_verdict(name, wrong):

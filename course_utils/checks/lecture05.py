@@ -1,4 +1,4 @@
-"""Checks for lecture 05: convolution, the output-size formula and max-pooling by hand."""
+"""Checks for lecture 05: convolution, the output-size formula, max-pooling and batch norm by hand."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ._core import (
     generator,
 )
 
-__all__ = ["conv2d", "conv_output_size", "max_pool2d"]
+__all__ = ["batch_norm2d", "conv2d", "conv_output_size", "max_pool2d"]
 
 #: A convolution by hand means without the library's convolution (or its unfold).
 CONVOLUTION = (
@@ -33,6 +33,15 @@ MAX_POOLING = (
     Forbidden("torch.nn.functional.max_pool2d_with_indices", "F.max_pool2d_with_indices"),
     Forbidden("torch.nn.MaxPool2d", "nn.MaxPool2d"),
     Forbidden("torch.nn.functional.adaptive_max_pool2d", "F.adaptive_max_pool2d"),
+)
+
+#: Batch norm by hand means without the library's batch norm (or a module that calls it).
+BATCH_NORM = (
+    Forbidden("torch.nn.functional.batch_norm", "F.batch_norm"),
+    Forbidden("torch.batch_norm", "torch.batch_norm"),
+    Forbidden("torch.native_batch_norm", "torch.native_batch_norm"),
+    Forbidden("torch.nn.BatchNorm2d", "nn.BatchNorm2d"),
+    Forbidden("torch.nn.BatchNorm1d", "nn.BatchNorm1d"),
 )
 
 
@@ -323,4 +332,243 @@ max_pool2d = Exercise(
     ``(N, C, H, W)`` whose sides are not always multiples of k, and on all-negative
     inputs (a maximum that starts from 0 fails them). ``F.max_pool2d`` and
     ``nn.MaxPool2d`` may not be used (that is what the exercise replaces).""",
+)
+
+
+# --------------------------------------------------------------------------- batch_norm2d
+def _norm_cases(rng):
+    #  n, c, h, w, training, momentum, eps
+    settings = [
+        (4, 3, 5, 5, True, 0.1, 1e-5),
+        (4, 3, 5, 5, False, 0.1, 1e-5),
+        (2, 2, 2, 2, True, 0.1, 0.5),  # 8 values per channel: the n / (n - 1) correction shows
+        (3, 4, 3, 2, True, 0.3, 0.2),
+        (2, 2, 3, 3, False, 0.1, 0.5),
+    ]
+    for _ in range(5):
+        n, c = (int(v) for v in rng.integers(2, 5, size=2))
+        h, w = (int(v) for v in rng.integers(1, 5, size=2))
+        training = bool(rng.random() < 0.6)
+        momentum = float(rng.choice([0.1, 0.2, 0.5]))
+        eps = float(rng.choice([1e-5, 0.1, 0.5]))
+        settings.append((n, c, h, w, training, momentum, eps))
+    gen = generator(rng)
+    cases = []
+    for n, c, h, w, training, momentum, eps in settings:
+        scale = 0.3 + 2 * torch.rand(c, generator=gen, dtype=torch.float64)  # channels differ
+        shift = 3 * torch.randn(c, generator=gen, dtype=torch.float64)
+        x = torch.randn(n, c, h, w, generator=gen, dtype=torch.float64)
+        x = x * scale[None, :, None, None] + shift[None, :, None, None]
+        cases.append({
+            "x": x,
+            "gamma": 1 + 0.5 * torch.randn(c, generator=gen, dtype=torch.float64),
+            "beta": torch.randn(c, generator=gen, dtype=torch.float64),
+            "running_mean": torch.randn(c, generator=gen, dtype=torch.float64),
+            "running_var": 0.5 + torch.rand(c, generator=gen, dtype=torch.float64),
+            "training": training,
+            "momentum": momentum,
+            "eps": eps,
+        })
+    return cases
+
+
+def _per_channel(v):
+    return v[None, :, None, None]
+
+
+def _normalised(case):
+    """What F.batch_norm returns, and what the typical mistakes return instead."""
+    x, gamma, beta = case["x"], case["gamma"], case["beta"]
+    mean0, var0 = case["running_mean"], case["running_var"]
+    momentum, eps, training = case["momentum"], case["eps"], case["training"]
+    mean, var = mean0.clone(), var0.clone()
+    right = F.batch_norm(x, mean, var, gamma, beta, training=training, momentum=momentum, eps=eps)
+
+    def affine(x_hat):
+        return _per_channel(gamma) * x_hat + _per_channel(beta)
+
+    batch_mean = x.mean(dim=(0, 2, 3))
+    biased = x.var(dim=(0, 2, 3), unbiased=False)
+    unbiased = x.var(dim=(0, 2, 3), unbiased=True)
+    used_mean, used_var = (batch_mean, biased) if training else (mean0, var0)
+    centred = x - _per_channel(used_mean)
+    per_sample_mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    per_sample_var = x.var(dim=(1, 2, 3), unbiased=False, keepdim=True)
+    per_map_mean = x.mean(dim=(2, 3), keepdim=True)
+    per_map_var = x.var(dim=(2, 3), unbiased=False, keepdim=True)
+    per_pixel_mean = x.mean(dim=0, keepdim=True)
+    per_pixel_var = x.var(dim=0, unbiased=False, keepdim=True)
+    return {
+        "right": [right, mean, var],
+        "unbiased": affine((x - _per_channel(batch_mean)) / torch.sqrt(_per_channel(unbiased) + eps)),
+        "eps_outside": affine(centred / (torch.sqrt(_per_channel(used_var)) + eps)),
+        "no_eps": affine(centred / torch.sqrt(_per_channel(used_var))),
+        "per_sample": affine((x - per_sample_mean) / torch.sqrt(per_sample_var + eps)),
+        "per_map": affine((x - per_map_mean) / torch.sqrt(per_map_var + eps)),
+        "per_pixel": affine((x - per_pixel_mean) / torch.sqrt(per_pixel_var + eps)),
+        "batch_stats": affine((x - _per_channel(batch_mean)) / torch.sqrt(_per_channel(biased) + eps)),
+        "running_stats": affine((x - _per_channel(mean0)) / torch.sqrt(_per_channel(var0) + eps)),
+        "no_affine": centred / torch.sqrt(_per_channel(used_var) + eps),
+        "swapped_affine": _per_channel(beta) * centred / torch.sqrt(_per_channel(used_var) + eps)
+        + _per_channel(gamma),
+        "mean_flipped": momentum * mean0 + (1 - momentum) * batch_mean,
+        "var_flipped": momentum * var0 + (1 - momentum) * unbiased,
+        "var_biased": (1 - momentum) * var0 + momentum * biased,
+        "var_flipped_biased": momentum * var0 + (1 - momentum) * biased,
+        "batch_mean": batch_mean,
+        "unbiased_var": unbiased,
+    }
+
+
+def _diagnose_norm(case, got, expected):
+    x, training = case["x"], case["training"]
+    n, c, h, w = x.shape
+    mode = "train" if training else "eval"
+    setting = (
+        f"x of shape {tuple(x.shape)} in {mode} mode (training={training}), "
+        f"momentum={case['momentum']}, eps={case['eps']}"
+    )
+    if not isinstance(got, list) or len(got) != 3:
+        name = got.type_name if hasattr(got, "type_name") else type(got).__name__
+        fail(
+            f"batch_norm2d should return three tensors (y, running_mean, running_var), got {name}"
+            + (f" of length {len(got)}" if isinstance(got, list) else "")
+        )
+    y, mean, var = got
+    for value, what in [(y, "y"), (mean, "running_mean"), (var, "running_var")]:
+        expect_tensor(value, f"batch_norm2d's {what}")
+    right_y, right_mean, right_var = expected["right"]
+    shape = tuple(as_array(y, "y").shape)
+    if shape != tuple(x.shape):
+        fail(f"batch_norm2d with {setting} returned y of shape {shape}; y has the shape of x")
+    for value, what in [(mean, "running_mean"), (var, "running_var")]:
+        got_shape = tuple(as_array(value, what).shape)
+        if got_shape != (c,):
+            fail(
+                f"batch_norm2d with {setting} returned {what} of shape {got_shape}, expected "
+                f"({c},): one number per channel"
+            )
+    if not close(y, right_y):
+        _diagnose_output(case, y, expected, setting)
+    if training:
+        _diagnose_running(case, mean, var, expected, setting)
+    else:
+        if not (close(mean, case["running_mean"]) and close(var, case["running_var"])):
+            fail(
+                f"batch_norm2d with {setting} changed the running statistics; in eval mode they "
+                "are only read (the model is not learning from this batch), return them unchanged"
+            )
+
+
+def _diagnose_output(case, y, expected, setting):
+    training = case["training"]
+    if not training and close(y, expected["batch_stats"]):
+        fail(
+            f"batch_norm2d with {setting} normalised with the batch's own mean and variance; in "
+            "eval mode use the running statistics, so a prediction does not depend on the batch"
+        )
+    if training and close(y, expected["running_stats"]):
+        fail(
+            f"batch_norm2d with {setting} normalised with the running statistics; in train mode "
+            "normalise with this batch's mean and variance (the running ones are only updated)"
+        )
+    named = [
+        ("unbiased", "normalised with the unbiased variance (dividing by m − 1); normalise "
+         "with the biased variance (divide by m, the number of values per channel); only the "
+         "running variance stores the unbiased one"),
+        ("eps_outside", "added eps outside the square root; it goes inside: "
+         "(x − mean) / sqrt(var + eps)"),
+        ("no_eps", "forgot eps; add it to the variance before the square root"),
+        ("per_sample", "normalised each sample over its channels and pixels (that is layer "
+         "norm); batch norm takes one mean and variance per channel, over the batch and all "
+         "positions: dims (0, 2, 3)"),
+        ("per_map", "normalised each sample's feature map on its own (that is instance norm); "
+         "batch norm pools the whole batch: one mean and variance per channel over dims (0, 2, 3)"),
+        ("per_pixel", "took statistics over the batch only, separately for every pixel; a "
+         "convolution's channel is one feature everywhere, so average over dims (0, 2, 3)"),
+        ("no_affine", "forgot the learned scale and shift: multiply by gamma, then add beta"),
+        ("swapped_affine", "swapped gamma and beta: gamma scales, beta shifts"),
+    ]
+    for key, hint in named:
+        if close(y, expected[key]):
+            fail(f"batch_norm2d with {setting} {hint}")
+    expect_close(
+        y,
+        expected["right"][0],
+        what=f"y of batch_norm2d with {setting}",
+        hint="check the statistics you normalise with, their axes, and gamma and beta",
+        reveal="y = gamma · (x − mean) / sqrt(var + eps) + beta, per channel; in train mode "
+        "mean and var (divided by m) are over dims (0, 2, 3) of this batch, in eval mode the "
+        "running ones",
+    )
+
+
+def _diagnose_running(case, mean, var, expected, setting):
+    _, right_mean, right_var = expected["right"]
+    mean0, var0 = case["running_mean"], case["running_var"]
+    if close(mean, mean0) and close(var, var0):
+        fail(
+            f"batch_norm2d with {setting} returned the running statistics unchanged; in train "
+            "mode move them a step towards this batch's statistics"
+        )
+    if not close(mean, right_mean):
+        if close(mean, expected["mean_flipped"]):
+            fail(
+                f"batch_norm2d with {setting}: the running mean moved the wrong way round. "
+                "In PyTorch, momentum is the weight of the NEW batch: "
+                "(1 − momentum) · old + momentum · batch mean"
+            )
+        if close(mean, expected["batch_mean"]):
+            fail(
+                f"batch_norm2d with {setting} replaced the running mean by the batch mean; "
+                "it is a running average: move only a step of size momentum towards it"
+            )
+        expect_close(mean, right_mean, what=f"running_mean of batch_norm2d with {setting}",
+                     hint="it is an exponential moving average of the batch means")
+    if not close(var, right_var):
+        if close(var, expected["var_biased"]):
+            fail(
+                f"batch_norm2d with {setting} updated the running variance with the biased "
+                "batch variance; PyTorch stores the unbiased estimate there (divide by m − 1), "
+                "the best guess of the population's variance"
+            )
+        if close(var, expected["var_flipped"]) or close(var, expected["var_flipped_biased"]):
+            fail(
+                f"batch_norm2d with {setting}: the running variance moved the wrong way round. "
+                "momentum is the weight of the NEW batch: (1 − momentum) · old + momentum · new"
+            )
+        if close(var, expected["unbiased_var"]):
+            fail(
+                f"batch_norm2d with {setting} replaced the running variance by the batch's; "
+                "move only a step of size momentum towards it"
+            )
+        expect_close(var, right_var, what=f"running_var of batch_norm2d with {setting}",
+                     hint="it is an exponential moving average of the batch variances",
+                     reveal="running_var ← (1 − momentum) · running_var + momentum · "
+                     "var_unbiased, where var_unbiased divides by m − 1")
+
+
+batch_norm2d = Exercise(
+    name="batch_norm2d",
+    cases=_norm_cases,
+    call=lambda fn, case: fn(
+        case["x"], case["gamma"], case["beta"], case["running_mean"], case["running_var"],
+        training=case["training"], momentum=case["momentum"], eps=case["eps"],
+    ),
+    reference=_normalised,
+    diagnose=_diagnose_norm,
+    forbidden=BATCH_NORM,
+    seed=29,
+    doc="""Check ``batch_norm2d(x, gamma, beta, running_mean, running_var, training, momentum, eps)``.
+
+    Returns ``(y, new_running_mean, new_running_var)`` and must agree with
+    ``F.batch_norm`` (and so with ``nn.BatchNorm2d``) in train and eval mode: in
+    train mode one mean and (biased) variance per channel over the batch and all
+    positions, and the running statistics moved by ``momentum`` towards the batch's
+    (the running variance is the unbiased one); in eval mode the running statistics,
+    returned unchanged. Tried with large ``eps`` and few values per channel, so an
+    eps outside the square root or an unbiased variance shows. Names those mistakes,
+    the wrong axes (layer norm, instance norm, per-pixel statistics), a momentum
+    used the wrong way round and eval mode that uses the batch. ``F.batch_norm``
+    and ``nn.BatchNorm2d`` may not be used.""",
 )
