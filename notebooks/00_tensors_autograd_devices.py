@@ -181,8 +181,10 @@ assert abs(slope - math.cos(1.0)) < 1e-9, "the central difference should be accu
 # How small should $h$ be? Too large and the secant is not the tangent; too small and the two values
 # of $f$ agree in almost every digit, so subtracting them loses precision. With a relative rounding
 # error $\varepsilon$ in each value of $f$, the central difference's error is about
-# $\frac{h^2}{6}|f'''| + \frac{\varepsilon |f|}{h}$, smallest near $h \approx \varepsilon^{1/3}$. That
-# depends on the dtype:
+# $\frac{h^2}{6}|f'''| + \frac{\varepsilon |f|}{h}$, smallest near $h \approx \varepsilon^{1/3}$. The
+# points $x \pm h$ are themselves rounded, by about $\varepsilon |x|$, which adds about
+# $\frac{\varepsilon |x|\,|f'|}{h}$, so away from $|x| \approx 1$ the best step grows with $|x|$. It
+# also depends on the dtype:
 #
 # | dtype | $\varepsilon$ | best $h \approx \varepsilon^{1/3}$ | its error, at most $\approx \varepsilon^{2/3}$ |
 # |---|---|---|---|

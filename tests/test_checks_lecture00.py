@@ -32,8 +32,50 @@ def test_numerical_gradient_rejects_a_wrong_sign():
     rejects(
         check.numerical_gradient,
         lambda f, x, h=1e-5: -central_gradient(f, x, h),
-        "numerical_gradient of",
+        "numerical_gradient of .* wrong sign: take f\\(x \\+ h e_i\\) - f\\(x - h e_i\\)",
     )
+
+
+def over_h(f, x, h=1e-5):
+    """The central difference divided by h instead of 2 h (the /2 forgotten)."""
+    steps = torch.eye(len(x), dtype=x.dtype) * h
+    return torch.stack([(f(x + step) - f(x - step)) / h for step in steps])
+
+
+def over_4h(f, x, h=1e-5):
+    steps = torch.eye(len(x), dtype=x.dtype) * h
+    return torch.stack([(f(x + step) - f(x - step)) / (2 * h) / 2 for step in steps])
+
+
+def in_float32(f, x, h=1e-5):
+    """The central difference with x converted to float32: rounding noise of about ε |f| / h."""
+    x = x.float()
+    grad = torch.zeros_like(x)
+    for i in range(len(x)):
+        step = torch.zeros_like(x)
+        step[i] = h
+        grad[i] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (over_h, r"twice the gradient.*2 h apart.*divide the difference by 2 h \(not by h\)"),
+        (over_4h, "half the gradient"),
+        (in_float32, "off by up to .* float32 rounding .* float64 here .* section 2"),
+        (lambda f, x, h=1e-5: in_float32(f, x, h).double(), "float32 rounding"),
+        (lambda f, x, h=1e-5: central_gradient(f, x, h) + 1e-3, "is wrong at index"),
+    ],
+)
+def test_numerical_gradient_names_typical_mistakes(wrong, message):
+    rejects(check.numerical_gradient, wrong, message)
+
+
+def test_numerical_gradient_names_float32_on_other_seeds():
+    for seed in (0, 1, 2):
+        rejects(check.numerical_gradient, in_float32, "float32 rounding", seed=seed)
+        accepts(check.numerical_gradient, central_gradient, seed=seed)
 
 
 def test_numerical_gradient_rejects_changing_x_in_place():
@@ -139,16 +181,38 @@ def test_analytic_gradient_rejects_a_missing_inner_derivative():
     assert "2 x y + y cos(x y)" in result.reveal  # the formula comes only after repeated failures
 
 
-def test_analytic_gradient_rejects_swapped_partials():
+def test_analytic_gradient_names_swapped_partials():
     rejects(
         check.analytic_gradient,
         lambda x, y: (x**2 + x * torch.cos(x * y), 2 * x * y + y * torch.cos(x * y)),
-        "is wrong",
+        r"swapped.*return \(df_dx, df_dy\) in that order",
     )
 
 
 def test_analytic_gradient_needs_a_pair():
     rejects(check.analytic_gradient, lambda x, y: 2 * x * y, "pair")
+    rejects(check.analytic_gradient, lambda x, y: [2 * x * y], "pair")
+
+
+def test_analytic_gradient_asks_for_a_tuple_not_a_stacked_tensor():
+    def stacked(x, y):
+        return torch.stack([2 * x * y + y * torch.cos(x * y), x**2 + x * torch.cos(x * y)])
+
+    rejects(check.analytic_gradient, stacked, r"return a tuple \(df_dx, df_dy\), not one stacked")
+
+
+def test_analytic_gradient_accepts_plain_floats_and_one_element_tensors():
+    import math
+
+    def floats(x, y):
+        x, y = float(x), float(y)
+        return 2 * x * y + y * math.cos(x * y), x**2 + x * math.cos(x * y)
+
+    def one_element(x, y):
+        return (2 * x * y + y * torch.cos(x * y))[None], (x**2 + x * torch.cos(x * y))[None]
+
+    accepts(check.analytic_gradient, floats)
+    accepts(check.analytic_gradient, one_element)
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ._core import (
     AUTOGRAD,
+    CheckFailure,
     Exercise,
     Forbidden,
     as_array,
@@ -44,7 +46,19 @@ def _autograd(case):
     f, x0 = FUNCTIONS[case["f"]], case["x"]
     steps = torch.eye(len(x0), dtype=x0.dtype) * 1e-5
     one_sided = torch.stack([(f(x0 + step) - f(x0)) / 1e-5 for step in steps])
-    return {"gradient": grad, "one_sided": one_sided}
+    # What float32 rounding alone can do to a central difference with h = 1e-5: f(x ± h e_i) is
+    # off by about ε |f| and x_i ± h by about ε |x_i|, so the quotient by about ε (|f| + |x_i g_i|) / h
+    # (times a few for the roundings inside f: 16 leaves a margin of 2 over 200 seeds).
+    eps32, value = torch.finfo(torch.float32).eps, f(x0).abs()
+    float32_error = 16 * eps32 * (value + (x0 * grad).abs()) / 1e-5
+    x32 = x0.float()
+    in_float32 = torch.stack([(f(x32 + step) - f(x32 - step)) / 2e-5 for step in steps.float()])
+    return {
+        "gradient": grad,
+        "one_sided": one_sided,
+        "float32_error": float32_error,
+        "in_float32": in_float32,
+    }
 
 
 def _diagnose_gradient(case, got, expected):
@@ -52,6 +66,32 @@ def _diagnose_gradient(case, got, expected):
     what = f"numerical_gradient of {case['f']} with {len(case['x'])} input(s)"
     if not close(got, expected["gradient"]) and close(got, expected["one_sided"], atol=1e-8):
         fail("numerical_gradient looks one-sided; nudge each coordinate both ways, by +h and by -h")
+    right = expected["gradient"]
+    if as_array(got, what).shape == tuple(right.shape) and not close(got, right):
+        if close(got, 2 * right):
+            fail(
+                f"{what} is twice the gradient: x + h e_i and x - h e_i lie 2 h apart, so divide "
+                "the difference by 2 h (not by h), in brackets: / (2 * h)"
+            )
+        if close(got, right / 2):
+            fail(f"{what} is half the gradient: divide the difference once by 2 h, not by 4 h")
+        if close(got, -right):
+            fail(
+                f"{what} has the wrong sign: take f(x + h e_i) - f(x - h e_i), the point ahead "
+                "first, over 2 h"
+            )
+        error = np.abs(as_array(got) - as_array(right))
+        noise = np.abs(as_array(expected["in_float32"]) - as_array(right))
+        like_float32 = got.dtype == torch.float32 or np.all(
+            np.abs(as_array(got) - as_array(expected["in_float32"])) <= 0.1 * noise.max()
+        )
+        if like_float32 and np.all(error <= expected["float32_error"].numpy()):
+            fail(
+                f"{what} is off by up to {error.max():.1g}, the size of float32 rounding divided "
+                "by h = 1e-5: compute in the dtype of x, float64 here (x.float() or "
+                "torch.tensor(x.tolist()) make float32); section 2 shows that float32 with this "
+                "step gives noise"
+            )
     expect_close(
         got,
         expected["gradient"],
@@ -191,9 +231,28 @@ def _partials(case):
 
 
 def _diagnose_partials(case, got, expected):
+    if isinstance(got, (torch.Tensor, np.ndarray)) and np.size(as_array(got)) == 2:
+        fail(
+            "analytic_gradient should return a tuple (df_dx, df_dy), not one stacked tensor: "
+            "return df_dx, df_dy"
+        )
     if not isinstance(got, list) or len(got) != 2:
         fail("analytic_gradient should return a pair (df_dx, df_dy)")
     x, y = float(case["x"]), float(case["y"])
+    try:
+        pair = [float(as_array(value).reshape(())) for value in got]
+    except (CheckFailure, ValueError):
+        pair = None  # not two numbers: the loop below says which
+    if (
+        pair is not None
+        and not close(pair[0], expected[0], rtol=1e-6)
+        and close(pair[0], expected[1], rtol=1e-6)
+        and close(pair[1], expected[0], rtol=1e-6)
+    ):
+        fail(
+            f"analytic_gradient at (x, y) = ({x:.3f}, {y:.3f}) returned the two partials swapped: "
+            "the first is ∂f/∂x, the second ∂f/∂y; return (df_dx, df_dy) in that order"
+        )
     for value, grad, name, hint, rule in [
         (
             got[0],
