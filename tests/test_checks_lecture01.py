@@ -9,6 +9,7 @@ from conftest import accepts, not_written, rejects, verdicts
 from sklearn.linear_model import Perceptron
 
 from course_utils.checks import lecture01 as check
+from course_utils.checks.lecture01 import _pocket
 
 #: sklearn's perceptron kept aside before the check runs.
 lib_perceptron = Perceptron
@@ -47,10 +48,14 @@ def good_margin_and_bound(X, y, w, b):
     return R, gamma, (R / gamma) ** 2
 
 
-def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best", ties="first"):
-    """The pocket algorithm, or a typical wrong variant (compare at epoch ends, keep the last)."""
+def pocket(
+    X, y, n_epochs, lr=1.0, *, when="update", keep="best", ties="first", start=True, strict=False
+):
+    """The pocket algorithm, or a typical wrong variant (compare at epoch ends, keep the last,
+    leave the zero start out of the pocket, fire only at z > 0)."""
     w, b = np.zeros(X.shape[1]), 0.0
-    best_w, best_b, fewest = w.copy(), b, np.sum((X @ w + b >= 0) != y)
+    best_w, best_b = w.copy(), b
+    fewest = np.sum((X @ w + b >= 0) != y) if start else np.inf
 
     def consider():
         nonlocal best_w, best_b, fewest
@@ -60,7 +65,8 @@ def pocket(X, y, n_epochs, lr=1.0, *, when="update", keep="best", ties="first"):
 
     for _ in range(n_epochs):
         for x_i, y_i in zip(X, y, strict=True):
-            error = y_i - (1.0 if x_i @ w + b >= 0 else 0.0)
+            z = x_i @ w + b
+            error = y_i - (1.0 if (z > 0 if strict else z >= 0) else 0.0)
             if error != 0:
                 w, b = w + lr * error * x_i, b + lr * error
                 if when == "update":
@@ -224,6 +230,51 @@ def test_pocket_perceptron_accepts_float32_and_tensors():
 )
 def test_pocket_perceptron_rejects_typical_mistakes(wrong, message):
     rejects(check.pocket_perceptron, wrong, message)
+
+
+def test_every_draw_has_a_case_where_the_zero_start_is_the_best_state():
+    for seed in (0, 1, 2, 8, 19, 404, 2024):
+        case = check.pocket_perceptron.cases(np.random.default_rng(seed))[-1]
+        start, later = _pocket(case)["mistakes"][0], _pocket(case)["mistakes"][1:]
+        assert start <= later.min(), f"seed {seed}: the start is not the best state"
+        assert start < later.min() or np.sum(later == start) >= 2, "two later ties, if any"
+        assert 0.8 <= case["y"].mean() <= 0.9, "an imbalanced case, mostly class 1"
+
+
+def test_pocket_perceptron_says_the_zero_start_counts_too():
+    def without_start(X, y, n, lr=1.0):
+        return pocket(X, y, n, lr, start=False)
+
+    result = rejects(check.pocket_perceptron, without_start, "the zero start counts too")
+    assert "w = 0, b = 0" in result.message
+    for seed in (0, 1, 2):
+        rejects(check.pocket_perceptron, without_start, "zero start counts too", seed=seed)
+
+
+def aliased_pocket(X, y, n_epochs, lr=1.0):
+    """`best_w = w` without a copy, then `w += ...`: the pocket's w follows the current w."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    best_w, best_b, fewest = w.copy(), b, np.sum((X @ w + b >= 0) != y)
+    for _ in range(n_epochs):
+        for x_i, y_i in zip(X, y, strict=True):
+            error = y_i - (1.0 if x_i @ w + b >= 0 else 0.0)
+            if error != 0:
+                w += lr * error * x_i
+                b += lr * error
+                mistakes = np.sum((X @ w + b >= 0) != y)
+                if mistakes < fewest:
+                    best_w, best_b, fewest = w, b, mistakes
+    return best_w, best_b
+
+
+def test_pocket_perceptron_names_a_pocket_that_is_not_a_copy():
+    result = rejects(check.pocket_perceptron, aliased_pocket, "w from one state .* b from another")
+    assert "best_w = w.copy()" in result.message and "w.clone()" in result.message
+
+
+def test_pocket_perceptron_names_firing_only_above_zero():
+    strict = lambda X, y, n, lr=1.0: pocket(X, y, n, lr, strict=True)  # noqa: E731
+    rejects(check.pocket_perceptron, strict, r"fires at z = 0 \(z >= 0\)")
 
 
 def test_pocket_perceptron_rejects_shuffling_the_data_in_place():

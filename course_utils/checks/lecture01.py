@@ -253,35 +253,68 @@ def _overlapping_cases(rng):
         rng.shuffle(y)
         X = rng.normal(size=(n, d)) + 1.2 * y[:, None] + 1.5  # overlapping, away from the origin
         cases.append({"X": X, "y": y, "n_epochs": n_epochs, "lr": lr})
+    cases.append(_start_is_best_case(rng))
     return cases
+
+
+def _start_is_best_case(rng):
+    """Imbalanced overlapping classes, 34 of 40 points in class 1, on which the zero start (it
+    calls every point class 1) is the first best state: the pocket must keep it. Later states
+    that call every point class 1 tie with it; at least two must then, so that keeping the last
+    of equal states and leaving the start out give different answers. Redrawn from ``rng`` until
+    that holds (about every other draw), so every seed has such a case."""
+    n, d, n_epochs, lr = 40, 2, 3, 0.5
+    for _ in range(1000):
+        y = np.ones(n)
+        y[:6] = 0.0
+        rng.shuffle(y)
+        X = rng.normal(size=(n, d)) + 0.3 * y[:, None] + 1.5
+        case = {"X": X, "y": y, "n_epochs": n_epochs, "lr": lr}
+        mistakes = _pocket(case)["mistakes"]
+        start, later = mistakes[0], mistakes[1:]
+        if start < later.min() or (start == later.min() and np.sum(later == start) >= 2):
+            return case
+    raise RuntimeError("no case where the zero start is the best state")  # pragma: no cover
 
 
 def _mistakes(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> int:
     return int(np.sum((X @ w + b >= 0) != y))
 
 
-def _pocket(case):
+def _replay(case, *, strict=False):
     """Every state the perceptron passes through (the start, then after each update), in order,
-    with its training mistakes, and the index of each epoch's last state."""
+    and the index of each epoch's last state; ``strict`` fires only at z > 0 (a typical slip)."""
     X, y, lr = case["X"], case["y"], case["lr"]
     w, b = np.zeros(X.shape[1]), 0.0
     weights, biases, epoch_ends = [w], [b], []
     for _ in range(case["n_epochs"]):
         for x_i, y_i in zip(X, y, strict=True):
-            error = y_i - (1.0 if x_i @ w + b >= 0 else 0.0)
+            z = x_i @ w + b
+            error = y_i - (1.0 if (z > 0 if strict else z >= 0) else 0.0)
             if error != 0:
                 w, b = w + lr * error * x_i, b + lr * error
                 weights.append(w)
                 biases.append(b)
         epoch_ends.append(len(weights) - 1)
+    return np.array(weights), np.array(biases), np.array(epoch_ends)
+
+
+def _pocket(case):
+    """The states of the perceptron with their training mistakes (see ``_replay``), and the
+    states of the variant that fires only at z > 0."""
+    X, y = case["X"], case["y"]
+    weights, biases, epoch_ends = _replay(case)
+    strict_weights, strict_biases, _ = _replay(case, strict=True)
     mistakes = np.array(
         [_mistakes(X, y, w_k, b_k) for w_k, b_k in zip(weights, biases, strict=True)]
     )
     return {
-        "weights": np.array(weights),
-        "biases": np.array(biases),
+        "weights": weights,
+        "biases": biases,
         "mistakes": mistakes,
-        "epoch_ends": np.array(epoch_ends),
+        "epoch_ends": epoch_ends,
+        "strict_weights": strict_weights,
+        "strict_biases": strict_biases,
     }
 
 
@@ -302,6 +335,7 @@ def _diagnose_pocket(case, got, expected):
     ]
     where = f"on {n} points with lr = {case['lr']} and {case['n_epochs']} epochs"
     if not visited:
+        _diagnose_unvisited(w, b, expected, where)
         fail(
             f"pocket_perceptron returned weights ({_mistakes(X, y, w, b)} training mistakes) that "
             f"the perceptron never passes through {where}; start at w = 0, b = 0, visit the rows "
@@ -311,6 +345,17 @@ def _diagnose_pocket(case, got, expected):
     if first_best in visited:
         return
     k = visited[-1]
+    if first_best == 0 and k == 1 + int(np.argmin(mistakes[1:])):
+        than = (
+            "as few as any later state, and of equal states the first counts"
+            if mistakes[k] == fewest
+            else "fewer than any later state"
+        )
+        fail(
+            f"pocket_perceptron returned the best state after an update ({int(mistakes[k])} "
+            f"training mistakes) {where}, but the zero start counts too: w = 0, b = 0 makes "
+            f"{fewest}, {than}; put the starting weights in the pocket before the first update"
+        )
     if mistakes[k] == fewest:
         fail(
             f"pocket_perceptron returned a later state with as few mistakes ({fewest}) as the "
@@ -329,6 +374,25 @@ def _diagnose_pocket(case, got, expected):
     )
 
 
+def _diagnose_unvisited(w, b, expected, where):
+    """Name the typical slips that lead to a state the perceptron never visits."""
+    strict = zip(expected["strict_weights"], expected["strict_biases"], strict=True)
+    if any(close(w, w_k) and close(b, b_k) for w_k, b_k in strict):
+        fail(
+            f"pocket_perceptron {where}: the neuron fires at z = 0 (z >= 0), as in the lecture, "
+            "not only at z > 0"
+        )
+    same_w = [k for k, w_k in enumerate(expected["weights"]) if close(w, w_k)]
+    same_b = [k for k, b_k in enumerate(expected["biases"]) if close(b, b_k)]
+    if same_w and same_b:
+        fail(
+            f"pocket_perceptron returned w from one state of the perceptron and b from another "
+            f"{where} (w is the weights after update {same_w[-1]}, b is not): `best_w = w` "
+            "keeps the same array, not a copy, so an in-place update (w += ...) changes the "
+            "pocket too; store a copy: best_w = w.copy() (w.clone() for a tensor)"
+        )
+
+
 pocket_perceptron = Exercise(
     name="pocket_perceptron",
     cases=_overlapping_cases,
@@ -339,7 +403,8 @@ pocket_perceptron = Exercise(
     seed=404,
     doc="""Check ``pocket_perceptron(X, y, n_epochs, lr=1.0)``: the first best state it visits.
 
-    Tried on random overlapping classes (no line separates them). The check replays
+    Tried on random overlapping classes (no line separates them), one of them imbalanced
+    so that the zero start is the best state the perceptron visits. The check replays
     the perceptron from w = 0, b = 0 over the rows in their given order with the
     given learning rate, and accepts only the state (the start, or the weights after
     an update) with the fewest training mistakes, the first of them on a tie. Any
