@@ -890,11 +890,10 @@ fig.tight_layout(rect=(0, 0.07, 1, 1))
 # Back to versicolor against virginica. Both models are linear classifiers, so both draw a straight
 # boundary; they place it differently because they weigh the flowers differently. Adaline pays for every
 # flower's distance from 0 or 1, logistic regression mostly for the flowers near or across the boundary.
-# The logistic regression is the one trained from scratch above (300 full-batch steps).
 
 # %%
-hard_predictors = {"Adaline": overlap_classifiers["Adaline"],
-                   "logistic regression": classes_of(logistic_hard)}
+hard_predictors = {"Adaline": overlap_classifiers["Adaline"],  # section 7
+                   "logistic regression": classes_of(logistic_hard)}  # from scratch, above
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 results = {}
 for ax, (name, predict) in zip(axes, hard_predictors.items()):
@@ -1034,7 +1033,7 @@ for n_epochs_total in checkpoints:
           f"ŷ from {torch.sigmoid(z_sep).min():.1e} to {torch.sigmoid(z_sep).max():.6f}")
     boundaries[n_epochs_total] = (w_sep.cpu().numpy(), b_sep.item())
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(6, 4))
 for c, name in enumerate(iris.class_names):
     ax.scatter(*X_np[y_np == c].T, s=18, color=PALETTE[c], label=name)
