@@ -122,6 +122,10 @@ assert signal.X_test.shape == (200, window, 1), "200 test targets, steps 800 to 
 # `course_utils.fit`, clipping the gradient norm at 1 (`grad_clip=1.0`; section 3 explains why).
 # The learning rate follows a one-cycle schedule, up and then down to almost 0, so the training
 # ends on small steps instead of wherever the last large step happened to land.
+#
+# Every training input is a window of **true** values, and so is every input at test time: the
+# model is always fed the real past, never its own guesses. Training a sequence model this way is
+# called **teacher forcing**.
 
 # %%
 class NextValueRNN(nn.Module):
@@ -139,7 +143,7 @@ class NextValueRNN(nn.Module):
 
 forecaster = NextValueRNN().to(device)
 train_loader, test_loader = signal.loaders(64, device=device)
-n_epochs = 20
+n_epochs = 40
 optimizer = torch.optim.Adam(forecaster.parameters(), lr=0.01)
 scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.01,
                                                 total_steps=n_epochs * len(train_loader))
@@ -157,24 +161,26 @@ assert test_mse < 0.6 * naive_mse, "the RNN should beat repeating the last value
 #
 # One-step predictions always see the true past. To forecast further ahead, the model must feed its
 # own predictions back in as inputs: each error then becomes part of the next input, and errors
-# **accumulate**. From step 800 on, we let the RNN run free for 200 steps.
+# **accumulate**. This is **exposure bias**: trained with teacher forcing, the model never saw its
+# own mistakes as inputs, so nothing taught it to recover from them. From step 800 on, we let the
+# RNN run free for 200 steps.
 
 # %%
 @torch.no_grad()
-def free_run(model, history_values, n_steps):
-    """Forecast n_steps ahead, appending each prediction to the window as the newest input."""
-    recent = history_values[-window:].reshape(1, window, 1).to(device)
+def free_run(model, windows, n_steps):
+    """Forecast n_steps ahead from each window (batch, window, 1), feeding predictions back in."""
+    recent = windows.to(device)
     predictions = []
     for _ in range(n_steps):
-        next_value = model(recent)  # (1, 1)
+        next_value = model(recent)  # (batch, 1)
         predictions.append(next_value)
         recent = torch.cat([recent[:, 1:], next_value[:, :, None]], dim=1)
-    return torch.cat(predictions).flatten().cpu()
+    return torch.cat(predictions, dim=1).cpu()  # (batch, n_steps)
 
 
 with torch.no_grad():
     one_step = forecaster(signal.X_test.to(device)).flatten().cpu()
-forecast = free_run(forecaster, series[:800], 200)
+forecast = free_run(forecaster, series[800 - window : 800].reshape(1, window, 1), 200)[0]
 
 # %% slideshow={"slide_type": "subslide"}
 steps = torch.arange(800, 1000)
@@ -186,20 +192,45 @@ ax.plot(steps, forecast, "--", color=PALETTE[3], linewidth=2, label="free runnin
 ax.axvline(800, color="0.4", linestyle=":")
 ax.set(xlabel="time step", ylabel="value", title="Next-value RNN: one-step predictions and a free run",
        ylim=(-1.9, 1.4))
-ax.legend(loc="lower center", fontsize="small", ncol=4)
+ax.legend(loc="lower center", fontsize="small", ncol=4);
 
-free_error = (forecast - clean[800:]).abs()
-early, late = free_error[:25].mean().item(), free_error[100:].mean().item()
-print(f"free-run mean |error|: steps 1-25 {early:.3f}, steps 101-200 {late:.3f}")
-assert early < 0.2, "the first steps of the free run should follow the signal"
-assert late > 2 * early, "free-running errors should accumulate: the forecast drifts"
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# One free run is one sample: whether it drifts early or late depends on where it starts and on the
+# weights a particular training run found. To measure drift, we start 31 free runs of 150 steps, one
+# every 25 steps from step 100 to 850, all in one batch, and average their error against the
+# noise-free signal at each horizon. Two naive forecasts give the scale: always predicting 0 (the
+# signal's mean), and repeating the last observed value.
+
+# %%
+starts = torch.arange(100, 851, 25)
+horizon = 150
+start_windows = torch.stack([series[s - window : s] for s in starts])[:, :, None]
+truth = torch.stack([clean[s : s + horizon] for s in starts])  # (31, 150)
+error_by_step = (free_run(forecaster, start_windows, horizon) - truth).abs().mean(dim=0)
+zero_error = truth.abs().mean().item()  # forecast 0 everywhere
+repeat_error = (series[starts - 1, None] - truth).abs().mean().item()  # repeat the last value
+first, last = error_by_step[:25].mean().item(), error_by_step[-25:].mean().item()
+print(f"mean |error| over 31 free runs: steps 1-25 {first:.3f}, steps 126-150 {last:.3f} | "
+      f"forecast 0: {zero_error:.3f}, repeat the last value: {repeat_error:.3f}")
+assert first < 0.2 * zero_error, "the first 25 free-run steps should follow the signal closely"
+assert last > 1.25 * first, "free-running errors should accumulate: the forecast drifts"
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 3.2))
+ax.plot(torch.arange(1, horizon + 1), error_by_step, color=PALETTE[3], label="RNN, free running")
+ax.axhline(zero_error, color="0.5", linestyle="--", label="always 0")
+ax.axhline(repeat_error, color="0.5", linestyle=":", label="repeat the last value")
+ax.set(xlabel="steps ahead", ylabel="mean |error| over 31 runs", ylim=(0, None),
+       title="Free-run error grows with the horizon")
+ax.legend(fontsize="small", loc="center right");
 
 # %% [markdown]
 # One step ahead, the predictions follow the wave closely (the test MSE includes the noise of the
 # targets, which nothing can predict). Run free, the RNN keeps the shape of the wave for a while,
-# then drifts away from it, in phase and in shape: small errors fed back in compound, step after
-# step. That is the price of forecasting far ahead, and the same
-# loop will *generate* text in section 6, where drifting is what we want: it makes new sentences.
+# far better than either naive forecast, but its error grows with the horizon: small errors fed
+# back in compound, step after step, and the forecast slips in phase and shape. How fast it drifts
+# differs from one training run to the next; that it drifts does not. The same loop will
+# *generate* text in section 6, where wandering off is what we want: it makes new sentences.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Inside the cell: an RNN by hand
@@ -329,16 +360,24 @@ print("50 steps back:", ", ".join(f"{name}: {value:.1e}" for name, value in at_5
 assert at_50["$W_{hh}$ scale 0.5"] < 1e-8, "with scale 0.5 the gradient should vanish"
 assert at_50["$W_{hh}$ scale 2.0"] > 1e2, "with scale 2 the gradient should explode"
 assert at_50["PyTorch's default init"] < 1e-6, "the default init is a vanishing regime"
-default_radius = torch.linalg.eigvals(nn.RNN(8, 64).weight_hh_l0.detach()).abs().max().item()
-print(f"largest |eigenvalue| of a default W_hh: {default_radius:.2f}")
-assert 0.45 < default_radius < 0.7, "the default W_hh should have a spectral radius near 0.58"
 
 # %% [markdown]
 # Factors this small are no signal at all: what happened 50 steps ago cannot influence learning.
 # At scale 1 the gradient decays slowly (the tanh factor is below 1), and at scale 2 it grows by
-# orders of magnitude. PyTorch's default initialisation draws $W_{hh}$ uniformly from
-# $\pm 1/\sqrt H$; its eigenvalues then lie in a disc of radius about $1/\sqrt 3 \approx 0.58$, the
-# vanishing regime.
+# orders of magnitude. Why is PyTorch's default in the vanishing regime? It draws every entry of
+# $W_{hh}$ independently and uniformly from $[-1/\sqrt H, 1/\sqrt H]$, with variance
+# $\sigma^2 = 1/(3H)$. The **circular law** of random matrices says that the eigenvalues of an
+# $H \times H$ matrix of independent entries of variance $\sigma^2$ fill a disc of radius
+# $\sqrt{H}\,\sigma$, here $1/\sqrt 3 \approx 0.577$ whatever $H$ is. A finite matrix's largest
+# eigenvalue pokes a little out of the disc and varies from draw to draw, so we draw 20.
+
+# %%
+radii = torch.stack([torch.linalg.eigvals(nn.RNN(8, 64).weight_hh_l0.detach()).abs().max()
+                     for _ in range(20)])
+print(f"spectral radius of a default 64×64 W_hh over 20 draws: mean {radii.mean():.3f}, "
+      f"from {radii.min():.3f} to {radii.max():.3f}; circular law: {1 / math.sqrt(3):.3f}")
+assert abs(radii.mean() - 1 / math.sqrt(3)) < 0.08, "the mean radius should be close to 1/√3"
+assert radii.max() < 0.85, "every default W_hh should be well inside the unit circle"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Gradient clipping tames explosions
@@ -382,10 +421,14 @@ assert same_direction > 0.9999, "clipping keeps the gradient's direction"
 # \mathbf h_t = \mathbf o_t \odot \tanh \mathbf c_t .
 # \end{aligned}$$
 #
-# Along the cell state, one step back multiplies the gradient by $\operatorname{diag}(\mathbf f_t)$
-# only: no weight matrix, no squashing derivative. Where the forget gate is open
-# ($\mathbf f_t \approx 1$) the gradient passes almost unchanged, like the skip connection of a
-# residual network, and the network **learns** when to open or close it.
+# Follow the gradient along the cell state alone, treating the gates as fixed numbers:
+# $\partial \mathbf c_t / \partial \mathbf c_{t-1} = \operatorname{diag}(\mathbf f_t)$, with no
+# weight matrix and no squashing derivative. That is the **direct path** only. The gates themselves
+# depend on $\mathbf h_{t-1}$, and so on $\mathbf c_{t-1}$, so the full Jacobian adds terms through
+# $W_{hh}$ and the sigmoid and tanh derivatives, like a plain RNN's; the gradient flows along every
+# path at once. The direct path matters because it cannot vanish while $\mathbf f_t \approx 1$: the
+# gradient passes almost unchanged, like the skip connection of a residual network, and the network
+# **learns** when to open or close the gate.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The **gated recurrent unit** (GRU, Cho et al. 2014) gets by with two gates and no separate cell:
@@ -449,6 +492,94 @@ assert gated_50["GRU, update bias 2"] > 1e3 * gated_50["GRU, update bias 0"], "t
 # half-open gates the gradient still vanishes. What the gates add is that the network can *learn* to keep them open
 # wherever the task needs a long memory, something a plain RNN's single matrix cannot do without
 # also exploding.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Trained: remembering a symbol for 30 steps
+#
+# Gradients at initialisation are a prediction; training is the test. In a **recall task** each
+# sequence holds 30 random symbols out of 4 (one-hot), the first one marked by an extra input
+# channel, and the model must name the marked symbol after reading all 30. The 29 symbols after it
+# look exactly like it, so the network has to write the first one into its state and keep it there
+# while everything else streams past. Guessing is right 25 % of the time (a loss of $\ln 4$).
+#
+# Both networks have 32 units and train for 400 steps on batches of 64 fresh sequences (Adam at
+# 0.01, clipping at 1). The LSTM's forget gate starts at bias 5: $\sigma(5) \approx 0.993$, and
+# $0.993^{30} \approx 0.8$ of the cell survives 30 steps, where half-open gates would keep
+# $0.5^{30} \approx 10^{-9}$. (With a lag of 50 the LSTM learns the task too, but not reliably
+# within a few hundred steps: on some seeds it needs more training than this lecture's time budget.)
+
+# %% slideshow={"slide_type": "skip"}
+N_SYMBOLS = 4
+
+
+def recall_batch(batch_size, lag, generator=None):
+    """`lag` random one-hot symbols, the first marked in an extra channel; the target is the first."""
+    symbols = torch.randint(N_SYMBOLS, (batch_size, lag), generator=generator)
+    x = F.one_hot(symbols, N_SYMBOLS + 1).float()
+    x[:, 0, N_SYMBOLS] = 1.0  # the marker
+    return x.to(device), symbols[:, 0].to(device)
+
+
+class Recall(nn.Module):
+    """A recurrent layer reads the sequence; a linear layer names the symbol from the last state."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer, self.head = layer, nn.Linear(layer.hidden_size, N_SYMBOLS)
+
+    def forward(self, x):
+        return self.head(self.layer(x)[0][:, -1])
+
+
+def train_recall(model, lag, n_steps=400, batch_size=64):
+    """Train on fresh batches; return the training losses and the accuracy on 2,000 new sequences."""
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    losses = []
+    for _ in range(n_steps):
+        x, target = recall_batch(batch_size, lag)
+        loss = F.cross_entropy(model(x), target)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+        optimizer.step()
+        losses.append(loss.detach())
+    x, target = recall_batch(2000, lag, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        return torch.stack(losses).cpu(), accuracy(model(x), target).item()
+
+# %%
+seed_everything(6)
+lag, n_steps = 30, 400
+recall_runs = {
+    "plain RNN": train_recall(Recall(nn.RNN(N_SYMBOLS + 1, 32, batch_first=True)), lag, n_steps),
+    "LSTM, forget bias 5": train_recall(
+        Recall(with_gate_bias(nn.LSTM(N_SYMBOLS + 1, 32, batch_first=True), 5.0)), lag, n_steps),
+}
+recall_accuracy = {name: acc for name, (_, acc) in recall_runs.items()}
+print("accuracy on new sequences:", {name: f"{acc:.0%}" for name, acc in recall_accuracy.items()})
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 3.2))
+for (name, (losses, _)), color in zip(recall_runs.items(), (PALETTE[3], PALETTE[0])):
+    ax.plot(torch.arange(19, len(losses)), losses.unfold(0, 20, 1).mean(dim=1), color=color, label=name)
+ax.axhline(math.log(N_SYMBOLS), color="0.5", linestyle="--", label="guessing, ln 4")
+ax.set(xlabel="training step", ylabel="loss (running mean of 20)", ylim=(0, 1.6),
+       title=f"Recalling the first of {lag} symbols")
+ax.legend(fontsize="small", loc="lower left")
+mean_losses = {name: losses.mean().item() for name, (losses, _) in recall_runs.items()}
+print("mean training loss:", {name: f"{v:.2f}" for name, v in mean_losses.items()})
+assert recall_accuracy["LSTM, forget bias 5"] >= 0.95, "the LSTM should learn to recall the symbol"
+assert mean_losses["LSTM, forget bias 5"] < 0.7 * mean_losses["plain RNN"], "the LSTM learns faster"
+
+# %% [markdown]
+# The LSTM leaves the plateau of guessing early and then names the symbol almost every time; its
+# mean training loss over the run is well below the RNN's. On most seeds the plain RNN never leaves
+# the plateau in 400 steps. It is not hopeless: Adam rescales each parameter's step, so even a tiny
+# gradient moves the weights, and on some seeds (or with more training) a plain RNN does learn a
+# 30-step recall, later than the LSTM. But it has to find, by luck, weights whose
+# dynamics hold one symbol against 29 disturbances, while the LSTM starts with a memory that lasts
+# and only has to learn when to write into it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. A character-level language model
@@ -514,11 +645,30 @@ class CharLSTM(nn.Module):
         return self.run(ids)[0]
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ### What `nn.Embedding` does
+#
+# `nn.Embedding(V, d)` holds a $V \times d$ matrix $E$ and maps index $c$ to row $c$ of it. That is
+# exactly a linear layer without bias applied to the **one-hot** vector of $c$ (all zeros but a 1 at
+# position $c$): $\text{onehot}(c)^\top E = E_{c,:}$. The lookup gives the same numbers without
+# building a $V$-long vector or multiplying by its zeros, and the gradient reaches only the rows of
+# the characters in the batch.
+
+# %%
+embedding = nn.Embedding(corpus.vocab_size, 32)
+ids = corpus.encode("def")
+as_matmul = F.one_hot(ids, corpus.vocab_size).float() @ embedding.weight  # (3, V) @ (V, 32)
+print(f"ids {ids.tolist()} → vectors of shape {tuple(embedding(ids).shape)}")
+assert torch.allclose(embedding(ids), as_matmul), "a lookup equals one-hot times the matrix"
+assert torch.equal(embedding(ids), embedding.weight[ids]), "row c of the matrix for index c"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Training on random windows
 #
 # Backpropagating through a million steps is neither possible nor needed. Each batch is 32 windows of
 # 64 characters starting at random positions (**truncated BPTT**: gradients flow back at most 64
-# steps), the targets are the same windows shifted by one character. Adam with clipping at norm 1
+# steps), the targets are the same windows shifted by one character. The inputs are always the
+# true text, never the model's own guesses: **teacher forcing**, as in section 1. Adam with
+# clipping at norm 1
 # takes 700 steps: at a learning rate of 0.02 for the first half, then decaying linearly to 0, so
 # that the last, small steps settle into a lower loss. The data lives on `device` once; each step
 # only draws indices.
@@ -563,6 +713,20 @@ val = evaluate(char_model, val_loader, next_char_loss, {"accuracy": accuracy})  
 print(f"validation: {val['loss']:.3f} nats/char = {val['loss'] / baseline:.2f} × the unigram "
       f"baseline; next character right {val['accuracy']:.0%} of the time")
 assert val["loss"] <= 0.55 * baseline, f"expected ≤ {0.55 * baseline:.3f}, got {val['loss']:.3f}"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Bits per character and perplexity
+#
+# Two other units for the same loss are common. Divided by $\ln 2$, it is in **bits per character**
+# (bpc): the length, in bits, of the code an ideal compressor driven by the model would need per
+# character. Exponentiated, $e^{\text{loss}}$ is the **perplexity**: the model is as uncertain as if
+# it chose uniformly among that many characters at every step.
+
+# %%
+for name, nats in [("unigram", baseline), ("LSTM", val["loss"])]:
+    print(f"{name:>8}: {nats:.3f} nats/char = {nats / math.log(2):.2f} bits/char, "
+          f"perplexity {math.exp(nats):.1f}")
+assert math.exp(val["loss"]) < math.exp(baseline) / 3, "the LSTM should be ≥ 3× less perplexed"
 
 # %% slideshow={"slide_type": "subslide"}
 smoothed = step_losses.unfold(0, 20, 1).mean(dim=1)  # a running mean over 20 steps
@@ -631,8 +795,56 @@ assert fractions[0.5] >= 0.8, "at τ = 0.5 most generated words should be real w
 assert fractions[0.5] > fractions[1.5], "a lower temperature should give more real words"
 assert fractions[0.5] > real_word_fraction(unigram_text) + 0.3, "far more real words than unigrams"
 
+# %% [markdown]
+# Sampling is the free run of section 1 again, and exposure bias with it: trained with teacher
+# forcing, the model has only ever read real docstrings, but now it reads its own output. One odd
+# character puts it in a context unlike anything it trained on, and the next characters are
+# conditioned on that mistake. A low temperature makes such slips rarer; training schemes that feed
+# the model its own samples part of the time (scheduled sampling) attack the cause.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## Exercises
+# ## 7. Where attention comes from
+#
+# Everything the LSTM knows about the past has to fit into its state: $\mathbf h_t$ and
+# $\mathbf c_t$, 2 × 128 numbers, rewritten at every character. A detail read 200 characters ago
+# (the name of a parameter, say) survives only if every one of the 200 updates since kept it. We can
+# see how much context the trained model really uses: its validation loss at each position of a
+# 256-character window, where position $t$ has read $t - 1$ characters before it.
+
+# %%
+with torch.no_grad():
+    logits = char_model(X_val[:64].to(device))  # 64 windows of 256 characters
+    loss_by_position = F.cross_entropy(logits.transpose(1, 2), Y_val[:64].to(device),
+                                       reduction="none").mean(dim=0).cpu()
+context_means = {span: loss_by_position[a:b].mean().item()
+                 for span, (a, b) in {"1-8": (0, 8), "33-64": (32, 64), "129-256": (128, 256)}.items()}
+print("validation loss by position:", {k: f"{v:.3f}" for k, v in context_means.items()})
+assert context_means["1-8"] > context_means["33-64"] + 0.3, "the first characters of context help a lot"
+assert abs(context_means["129-256"] - context_means["33-64"]) < 0.1, "after ~30 characters, little more"
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 3.2))
+ax.plot(torch.arange(1, 257), loss_by_position, color=PALETTE[0], label="LSTM, 64 windows")
+ax.axhline(baseline, color=PALETTE[3], linestyle="--", label="unigram baseline")
+ax.axvline(64, color="0.5", linestyle=":", label="training window length")
+ax.set(xscale="log", xlabel="position in the window (characters read + 1)", ylabel="loss (nats/char)",
+       title="How much context the LSTM uses")
+ax.legend(fontsize="small")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The loss falls steeply over the first few characters of context and then flattens: beyond a few
+# dozen characters, reading more barely helps, even though the start of a docstring says a lot about
+# its end. The single state is a **bottleneck**. Translation models of 2014 showed it sharply: an
+# encoder RNN read the source sentence into one vector, a decoder RNN wrote the translation from it,
+# and quality fell as sentences grew longer. Bahdanau, Cho and Bengio (2015) let the decoder, at
+# every output step, **look back at all the encoder's states** and take an average of them weighted
+# by how well each matches what it needs now: **attention**. Transformers (Vaswani et al., 2017)
+# keep only the attention: every position reads every earlier position directly, through one step
+# instead of a chain of $T$ updates, and all positions are computed in parallel rather than one
+# after another. Lecture 08 builds one and trains it on this corpus and split.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8. Exercises
 #
 # Each exercise is a function to complete; the cell after it checks your answer on inputs you have not
 # seen and says what is wrong if anything is.
@@ -720,23 +932,96 @@ def clip_by_total_norm(grads: list[torch.Tensor], max_norm: float) -> list[torch
 # %% tags=["check"]
 check.clip_by_total_norm(clip_by_total_norm)
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 5 — one step of a GRU
+#
+# Write the GRU cell of section 4 for a batch, as `nn.GRUCell` computes it, without PyTorch's GRU.
+# `W_ih` (shape `(3H, inputs)`) and `W_hh` (shape `(3H, H)`) stack the weights of the reset gate
+# $\mathbf r$, the update gate $\mathbf z$ and the candidate $\mathbf n$, in that order, and so do
+# `b_ih` and `b_hh`. Read the equations in section 4 closely: which gate multiplies the old state in
+# $\mathbf h_t$, and does the reset gate act before or after $W_{hn}$ and $\mathbf b_{hn}$? The check
+# compares your step with `nn.GRUCell` at random sizes and weights.
+
+# %% tags=["exercise"]
+def gru_cell_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    """One GRU step. x: (batch, inputs), h: (batch, H), W_ih: (3H, inputs), W_hh: (3H, H).
+
+    Returns h_new of shape (batch, H)."""
+    ### BEGIN SOLUTION
+    x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)  # r scales W_hn h + b_hn, after the product
+    return (1 - z) * n + z * h
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+check.gru_cell_step(gru_cell_step)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Experiment — how far back can each network learn?
+#
+# The cell below trains one network on the recall task of section 4 (200 steps, about a second).
+# Change `lag` (try 10, 25, 50, 100), the kind of layer and the LSTM's `forget_bias` (0, 2, 5), and
+# rerun it a few times with different seeds. For which lags does each network learn the task in
+# 200 steps? Why does the forget bias matter for the LSTM, and what limits the plain RNN? Explain
+# with the gradient measurements of sections 3 and 4.
+
+# %%
+seed_everything(7)
+lag, forget_bias, use_lstm = 10, 0.0, True
+layer = nn.LSTM(N_SYMBOLS + 1, 32, batch_first=True) if use_lstm else nn.RNN(N_SYMBOLS + 1, 32, batch_first=True)
+if use_lstm:
+    with_gate_bias(layer, forget_bias)
+_, experiment_accuracy = train_recall(Recall(layer), lag, n_steps=200)
+print(f"lag {lag}, {'LSTM, forget bias ' + str(forget_bias) if use_lstm else 'plain RNN'}: "
+      f"accuracy {experiment_accuracy:.0%} (guessing: 25%)")
+
+# %% [markdown] tags=["answer"]
+# ### BEGIN SOLUTION
+# At short lags (about 10) both networks usually learn the task: the gradient from the loss reaches
+# the first step before it has shrunk much. As the lag grows, the plain RNN's gradient to the first
+# input shrinks geometrically (section 3: below $10^{-6}$ after 50 steps at the default
+# initialisation), so the signal "the first symbol matters" is buried under the noise of the 49
+# irrelevant symbols; Adam's rescaling and luck sometimes rescue it at 50 steps, rarely beyond, and
+# the outcome changes from seed to seed. An LSTM with forget bias 0 keeps about $0.5^{T}$ of its
+# cell after $T$ steps, so it behaves much like the RNN at long lags; with bias 2 ($0.88^{T}$) it
+# reaches further, and with bias 5 ($0.993^{T}$) the cell still holds most of the first symbol after
+# 50 steps and the gradient flows back along the same path, so it learns reliably. At 100 steps
+# 200 steps of training are not enough even for the LSTM: a memory that can last is necessary, and
+# the network still has to learn to write the marked symbol and ignore the rest. The lesson: a
+# network can only learn a dependency that its initial gradients can see, and gates let us choose
+# that horizon.
+# ### END SOLUTION
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # * An **RNN** reads a sequence step by step, with the same weights at every step, and keeps a
-#   **hidden state** $\mathbf h_t = \tanh(W_{xh}\mathbf x_t + W_{hh}\mathbf h_{t-1} + \mathbf b)$. One
-#   step ahead it forecast a noisy signal well; run free on its own predictions, it drifted.
+#   **hidden state** $\mathbf h_t = \tanh(W_{xh}\mathbf x_t + W_{hh}\mathbf h_{t-1} + \mathbf b)$.
+#   Trained with **teacher forcing** (always fed the true past), it forecast a noisy signal well one
+#   step ahead; run free on its own predictions, its error grew with the horizon: **exposure bias**.
 # * Our hand-written RNN equals `nn.RNN`, and **backpropagation through time** by hand equals
 #   autograd: the unrolled RNN is a deep network whose shared weights sum their gradients over steps.
-# * Going back $k$ steps multiplies the gradient by $k$ Jacobians: it **vanished** (below $10^{-8}$ after
-#   50 steps at scale 0.5) or **exploded** (scale 2). **Clipping** caps the norm of each step without
+# * Going back $k$ steps multiplies the gradient by $k$ Jacobians: it **vanished** (below $10^{-8}$
+#   after 50 steps at scale 0.5, and at PyTorch's default, whose spectral radius the circular law
+#   puts near $1/\sqrt 3$) or **exploded** (scale 2). **Clipping** caps the norm of each step without
 #   changing its direction (`clip_grad_norm_`, `fit(..., grad_clip=...)`).
-# * **LSTM** and **GRU** add gates and an additive path; with the forget gate open, the LSTM's
-#   gradient 50 steps back was still above $10^{-2}$, millions of times the plain RNN's. Gates help
-#   because the network can learn to keep them open, not by magic: half-open gates forget fast too.
-# * A **character-level LSTM** of 128 units learned the standard library's docstrings to under
-#   0.55 × the unigram loss in 700 steps, and wrote new ones; the **temperature** trades
-#   safety for variety.
+# * **LSTM** and **GRU** add gates and an additive path; along the cell state alone, with the gates
+#   held fixed, one step back multiplies the gradient by $\operatorname{diag}(\mathbf f_t)$. With the
+#   forget gate open, the LSTM's gradient 50 steps back was millions of times the plain RNN's, and
+#   trained on a 30-step recall task it learned to remember the marked symbol, where a plain RNN
+#   mostly stayed at guessing.
+# * A **character-level LSTM** of 128 units (an `nn.Embedding`, a lookup equal to one-hot times a
+#   matrix, feeding the LSTM) learned the standard library's docstrings to under 0.55 × the unigram
+#   loss in 700 steps, reported also in bits per character and perplexity, and wrote new ones; the
+#   **temperature** trades safety for variety.
+# * The whole past has to squeeze through one state, and the trained LSTM used only a few dozen
+#   characters of context. Letting every step look back at all earlier states directly is
+#   **attention**.
 #
-# **Next:** [Lecture 07 — generative adversarial networks](07_gan.ipynb): instead of predicting the
-# next character, a generator learns to produce whole new samples, judged by a second network.
+# **Next:** [Lecture 08 — attention and transformers](08_attention_transformers.ipynb) replaces the
+# recurrence with attention and trains a small transformer on the same docstrings, to compare with
+# this LSTM. [Lecture 07 — generative adversarial networks](07_gan.ipynb) turns to generating whole
+# samples, judged by a second network.

@@ -14,9 +14,16 @@ from course_utils.checks import lecture06 as check
 
 #: Library functions kept aside before a check runs, as a student might.
 lib_cell = torch.nn.LSTMCell
+lib_gru_cell = torch.nn.GRUCell
 lib_clip = torch.nn.utils.clip_grad_norm_
 
-NAMES = ["lstm_cell_step", "softmax_with_temperature", "unigram_entropy", "clip_by_total_norm"]
+NAMES = [
+    "lstm_cell_step",
+    "gru_cell_step",
+    "softmax_with_temperature",
+    "unigram_entropy",
+    "clip_by_total_norm",
+]
 
 
 # --------------------------------------------------------------------------- LSTM cell
@@ -121,6 +128,126 @@ def test_lstm_cell_step_rejects_pytorchs_lstm():
     ]:
         rejects(check.lstm_cell_step, fn, f"by hand.*{shown}", "forbidden-call")
     accepts(check.lstm_cell_step, lstm_step())  # the library is back once the check is over
+
+
+# --------------------------------------------------------------------------- GRU cell
+def gru_step(order="rzn", keep="z", reset="after", b_hn_inside=True):
+    """A GRU step with one of the usual mistakes switched on."""
+
+    def step(x, h, W_ih, W_hh, b_ih, b_hh):
+        from_x = dict(zip(order, (x @ W_ih.T + b_ih).chunk(3, dim=1)))
+        from_h = dict(zip(order, (h @ W_hh.T + b_hh).chunk(3, dim=1)))
+        r = torch.sigmoid(from_x["r"] + from_h["r"])
+        z = torch.sigmoid(from_x["z"] + from_h["z"])
+        W_hn = dict(zip(order, W_hh.chunk(3, dim=0)))["n"]
+        b_hn = dict(zip(order, b_hh.chunk(3, dim=0)))["n"]
+        if reset == "after":
+            inner = r * from_h["n"] if b_hn_inside else r * (h @ W_hn.T) + b_hn
+        elif reset == "before":
+            inner = (r * h) @ W_hn.T + b_hn
+        else:
+            inner = from_h["n"]
+        n = torch.tanh(from_x["n"] + inner)
+        return z * h + (1 - z) * n if keep == "z" else (1 - z) * h + z * n
+
+    return step
+
+
+def test_gru_cell_step_accepts_the_gru_equations(capsys):
+    accepts(check.gru_cell_step, gru_step())
+    check.gru_cell_step(gru_step())
+    assert capsys.readouterr().out.startswith("✓ gru_cell_step")
+
+
+def test_gru_cell_step_accepts_float32_arithmetic_and_a_lerp():
+    def in_float32(*args):
+        return gru_step()(*(a.float() for a in args))
+
+    def lerp(x, h, W_ih, W_hh, b_ih, b_hh):  # n + z (h - n) is the same mix
+        x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+        h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        n = torch.tanh(x_n + r * h_n)
+        return torch.lerp(n, h, z)
+
+    accepts(check.gru_cell_step, in_float32)
+    accepts(check.gru_cell_step, lerp)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "message"),
+    [
+        ({"keep": "1-z"}, "update gate the other way round"),
+        ({"reset": "before"}, r"before the matrix product.*r \* \(W_hn h \+ b_hn\)"),
+        ({"b_hn_inside": False}, "b_hn outside the reset gate"),
+        ({"order": "zrn"}, r"wrong order \(z, r, n\)"),
+        ({"reset": "none"}, "never uses the reset gate"),
+    ],
+)
+def test_gru_cell_step_names_the_typical_mistakes(mistake, message):
+    rejects(check.gru_cell_step, gru_step(**mistake), message)
+
+
+def test_gru_cell_step_rejects_an_unknown_error_and_reveals_the_formula_later():
+    def relu_candidate(x, h, W_ih, W_hh, b_ih, b_hh):
+        x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+        h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        n = torch.relu(x_n + r * h_n)  # tanh replaced
+        return (1 - z) * n + z * h
+
+    result = rejects(check.gru_cell_step, relu_candidate, "h_new with batch .* is wrong")
+    assert "tanh(x_n + r * h_n)" not in result.message
+    assert "tanh(x_n + r * h_n)" in result.reveal
+
+
+def test_gru_cell_step_names_the_shape_and_the_type():
+    rejects(
+        check.gru_cell_step,
+        lambda *args: gru_step()(*args).T,
+        r"h_new .* has shape \(5, 3\), expected \(3, 5\)",
+    )
+    rejects(check.gru_cell_step, lambda *args: gru_step()(*args).tolist(), "should return a tensor")
+
+
+def test_gru_cell_step_rejects_pytorchs_gru():
+    def load(cell, W_ih, W_hh, b_ih, b_hh):
+        with torch.no_grad():
+            for p, w in zip(cell.parameters(), (W_ih, W_hh, b_ih, b_hh)):
+                p.copy_(w)
+        return cell
+
+    def with_cell(x, h, W_ih, W_hh, b_ih, b_hh):
+        cell = torch.nn.GRUCell(x.shape[1], h.shape[1], dtype=x.dtype)
+        return load(cell, W_ih, W_hh, b_ih, b_hh)(x, h).detach()
+
+    def kept_aside(x, h, W_ih, W_hh, b_ih, b_hh):
+        cell = lib_gru_cell(x.shape[1], h.shape[1], dtype=x.dtype)
+        return load(cell, W_ih, W_hh, b_ih, b_hh)(x, h).detach()
+
+    def functional(x, h, W_ih, W_hh, b_ih, b_hh):
+        return torch.gru_cell(x, h, W_ih, W_hh, b_ih, b_hh)
+
+    def through_the_module(x, h, W_ih, W_hh, b_ih, b_hh):
+        from torch.nn.modules import rnn
+
+        cell = rnn.GRUCell(x.shape[1], h.shape[1], dtype=x.dtype)
+        return load(cell, W_ih, W_hh, b_ih, b_hh)(x, h).detach()
+
+    def whole_layer(x, h, W_ih, W_hh, b_ih, b_hh):
+        layer = torch.nn.GRU(x.shape[1], h.shape[1], dtype=x.dtype)
+        load(layer, W_ih, W_hh, b_ih, b_hh)
+        return layer(x[None], h[None])[1][0].detach()
+
+    for fn, shown in [
+        (with_cell, "nn.GRUCell"),
+        (kept_aside, "nn.GRUCell"),
+        (functional, "torch.gru_cell"),
+        (through_the_module, "torch._VF.gru_cell"),
+        (whole_layer, "nn.GRU"),
+    ]:
+        rejects(check.gru_cell_step, fn, f"by hand.*{shown}", "forbidden-call")
+    accepts(check.gru_cell_step, gru_step())  # the library is back once the check is over
 
 
 # --------------------------------------------------------------------------- temperature
@@ -373,12 +500,14 @@ def test_an_unwritten_helper_is_named():
 
 RIGHT = {
     "lstm_cell_step": lstm_step(),
+    "gru_cell_step": gru_step(),
     "softmax_with_temperature": lambda z, t: torch.softmax(z / t, dim=-1),
     "unigram_entropy": entropy,
     "clip_by_total_norm": clip,
 }
 WRONG = {
     "lstm_cell_step": lstm_step(use_b_hh=False),
+    "gru_cell_step": gru_step(keep="1-z"),
     "softmax_with_temperature": lambda z, t: torch.softmax(z * t, dim=-1),
     "unigram_entropy": lambda ids, v: -entropy(ids, v),
     "clip_by_total_norm": lambda grads, m: [g * 0.5 for g in grads],

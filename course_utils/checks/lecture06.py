@@ -17,7 +17,13 @@ from ._core import (
     generator,
 )
 
-__all__ = ["clip_by_total_norm", "lstm_cell_step", "softmax_with_temperature", "unigram_entropy"]
+__all__ = [
+    "clip_by_total_norm",
+    "gru_cell_step",
+    "lstm_cell_step",
+    "softmax_with_temperature",
+    "unigram_entropy",
+]
 
 
 # --------------------------------------------------------------------------- lstm_cell_step
@@ -141,6 +147,138 @@ lstm_cell_step = Exercise(
     random weights in float64; the gate order, a missing bias, the wrong squashing
     function and a missing tanh on the cell state each get their own message.
     PyTorch's LSTM may not be used.""",
+)
+
+
+# --------------------------------------------------------------------------- gru_cell_step
+#: The arguments of gru_cell_step, in order; a case holds one tensor for each.
+GRU_ARGUMENTS = ("x", "h", "W_ih", "W_hh", "b_ih", "b_hh")
+
+#: A GRU step by hand means without PyTorch's GRU (nn.GRUCell runs torch._VF.gru_cell).
+GRU_LIBRARY = (
+    Forbidden("torch.nn.GRUCell", "nn.GRUCell"),
+    Forbidden("torch.nn.GRU", "nn.GRU"),
+    Forbidden("torch.gru_cell", "torch.gru_cell"),
+    Forbidden("torch._VF.gru_cell", "PyTorch's GRU cell (torch._VF.gru_cell)"),
+)
+
+
+def _gru_cases(rng):
+    gen = generator(rng)
+    cases = []
+    for batch, n_in, n_hidden in [(3, 4, 5), (1, 2, 3), (5, 7, 2), (2, 1, 6)]:
+        # Weights of size 1 rather than PyTorch's small default, so that every mistake shows.
+        shapes = {
+            "x": (batch, n_in),
+            "h": (batch, n_hidden),
+            "W_ih": (3 * n_hidden, n_in),
+            "W_hh": (3 * n_hidden, n_hidden),
+            "b_ih": (3 * n_hidden,),
+            "b_hh": (3 * n_hidden,),
+        }
+        cases.append(
+            {k: torch.randn(s, generator=gen, dtype=torch.float64) for k, s in shapes.items()}
+        )
+    return cases
+
+
+def _gru_step(case, order="rzn", keep="z", reset="after", b_hn_inside=True):
+    """A GRU step with one of the usual mistakes switched on."""
+    x, h, W_ih, W_hh, b_ih, b_hh = (case[k] for k in GRU_ARGUMENTS)
+    from_x = dict(zip(order, (x @ W_ih.T + b_ih).chunk(3, dim=1)))
+    from_h = dict(zip(order, (h @ W_hh.T + b_hh).chunk(3, dim=1)))
+    r = torch.sigmoid(from_x["r"] + from_h["r"])
+    z = torch.sigmoid(from_x["z"] + from_h["z"])
+    W_hn = dict(zip(order, W_hh.chunk(3, dim=0)))["n"]
+    b_hn = dict(zip(order, b_hh.chunk(3, dim=0)))["n"]
+    if reset == "after":
+        inner = r * from_h["n"] if b_hn_inside else r * (h @ W_hn.T) + b_hn
+    elif reset == "before":
+        inner = (r * h) @ W_hn.T + b_hn
+    else:  # no reset gate at all
+        inner = from_h["n"]
+    n = torch.tanh(from_x["n"] + inner)
+    return z * h + (1 - z) * n if keep == "z" else (1 - z) * h + z * n
+
+
+def _gru_reference(case):
+    """nn.GRUCell with the case's weights, and the usual wrong steps, keyed by what went wrong."""
+    n_hidden, n_in = case["h"].shape[1], case["x"].shape[1]
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # its initialisation draws numbers
+        cell = torch.nn.GRUCell(n_in, n_hidden, dtype=torch.float64)
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, name).copy_(case[name.replace("weight", "W").replace("bias", "b")])
+        right = cell(case["x"], case["h"])
+    return {
+        "right": right,
+        "swapped_update": _gru_step(case, keep="1-z"),
+        "reset_before": _gru_step(case, reset="before"),
+        "b_hn_outside": _gru_step(case, b_hn_inside=False),
+        "order_zrn": _gru_step(case, order="zrn"),
+        "no_reset": _gru_step(case, reset="none"),
+    }
+
+
+_GRU_MESSAGES = {
+    "swapped_update": (
+        "gru_cell_step uses the update gate the other way round; in PyTorch z is the share of "
+        "the OLD state that is kept, so z ≈ 1 copies h forward and (1 - z) weighs the candidate n"
+    ),
+    "reset_before": (
+        "gru_cell_step applies the reset gate before the matrix product, W_hn (r * h); PyTorch "
+        "applies it after: r * (W_hn h + b_hn)"
+    ),
+    "b_hn_outside": (
+        "gru_cell_step leaves b_hn outside the reset gate; PyTorch multiplies r with the whole "
+        "(W_hn h + b_hn), bias included"
+    ),
+    "order_zrn": (
+        "gru_cell_step reads the gates in the wrong order (z, r, n); PyTorch stacks the 3·H rows "
+        "as reset r, update z, candidate n"
+    ),
+    "no_reset": (
+        "gru_cell_step never uses the reset gate r; it scales the hidden state's contribution "
+        "to the candidate n"
+    ),
+}
+
+_GRU_FORMULA = (
+    "split x @ W_ih.T + b_ih and h @ W_hh.T + b_hh into r, z, n blocks; r = sigmoid(x_r + h_r), "
+    "z = sigmoid(x_z + h_z), n = tanh(x_n + r * h_n) and h_new = (1 - z) * n + z * h"
+)
+
+
+def _diagnose_gru(case, got, expected):
+    expect_tensor(got, "gru_cell_step")
+    if close(got, expected["right"]):
+        return
+    for mistake, wrong in expected.items():
+        if mistake != "right" and close(got, wrong):
+            fail(_GRU_MESSAGES[mistake], reveal=_GRU_FORMULA)
+    batch, n_in = case["x"].shape
+    expect_close(
+        got,
+        expected["right"],
+        what=f"h_new with batch {batch}, {n_in} inputs and {case['h'].shape[1]} hidden units",
+        hint="r gates the old state's part of the candidate n, and z mixes the old state with n",
+        reveal=_GRU_FORMULA,
+    )
+
+
+gru_cell_step = Exercise(
+    name="gru_cell_step",
+    cases=_gru_cases,
+    call=lambda fn, case: fn(*(case[k] for k in GRU_ARGUMENTS)),
+    reference=_gru_reference,
+    diagnose=_diagnose_gru,
+    forbidden=GRU_LIBRARY,
+    seed=616,
+    doc="""Check ``gru_cell_step(x, h, W_ih, W_hh, b_ih, b_hh) -> h_new``.
+
+    Compared with ``nn.GRUCell`` at random sizes and random weights in float64; the
+    update-gate convention swapped, the reset gate applied before the matrix
+    product or without b_hn, the gates read as z, r, n and a forgotten reset gate
+    each get their own message. PyTorch's GRU may not be used.""",
 )
 
 
