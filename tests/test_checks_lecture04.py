@@ -11,153 +11,21 @@ from course_utils.checks import lecture04 as check
 
 #: Library functions kept aside before a check runs, as a student might.
 lib_softmax = F.softmax
+lib_dropout = F.dropout
 lib_cross_entropy = F.cross_entropy
 lib_grad = torch.autograd.grad
 
 
-# --------------------------------------------------------------------------- relu_derivative
-def relu_derivative(z):
-    return (z > 0).astype(float)
-
-
-def test_relu_derivative_accepts_a_correct_answer(capsys):
-    check.relu_derivative(relu_derivative)
-    assert "✓ relu_derivative" in capsys.readouterr().out
-    accepts(check.relu_derivative, relu_derivative)
-
-
-def test_relu_derivative_accepts_a_boolean_array_a_float32_array_and_a_tensor():
-    accepts(check.relu_derivative, lambda z: z > 0)
-    accepts(check.relu_derivative, lambda z: (z > 0).astype(np.float32))
-    accepts(check.relu_derivative, lambda z: torch.from_numpy(z) > 0)
-
-
-@pytest.mark.parametrize(
-    ("wrong", "message"),
-    [
-        (lambda z: np.maximum(z, 0), "the ReLU itself"),
-        (lambda z: (z < 0).astype(float), "negative z"),
-        (lambda z: (z >= 0).astype(float), "z = 0"),
-        (lambda z: float((z > 0).mean()), r"shape \(\) for an input of shape \(9,\)"),
-        (lambda z: (z > 0).astype(float) * 0.5, "relu_derivative on an array of shape"),
-    ],
-)
-def test_relu_derivative_rejects_typical_mistakes(wrong, message):
-    rejects(check.relu_derivative, wrong, message)
-
-
-def test_relu_derivative_rejects_changing_the_input_in_place():
-    def in_place(z):
-        z[z <= 0] = 0
-        z[z > 0] = 1
-        return z
-
-    rejects(check.relu_derivative, in_place, "in place")
-
-
-# --------------------------------------------------------------------------- softmax
+# --------------------------------------------------------------------------- helpers
 def softmax(Z):
     exps = np.exp(Z - Z.max(axis=1, keepdims=True))
     return exps / exps.sum(axis=1, keepdims=True)
-
-
-def unstable_softmax(Z):
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
 
 
 def global_max_softmax(Z):
     with np.errstate(invalid="ignore"):
         exps = np.exp(Z - Z.max())
         return exps / exps.sum(axis=1, keepdims=True)
-
-
-def column_softmax(Z):
-    exps = np.exp(Z - Z.max(axis=0, keepdims=True))
-    return exps / exps.sum(axis=0, keepdims=True)
-
-
-def no_keepdims_softmax(Z):
-    exps = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return exps / exps.sum(axis=1)
-
-
-def test_softmax_accepts_a_correct_answer(capsys):
-    check.softmax(softmax)
-    assert "✓ softmax" in capsys.readouterr().out
-    accepts(check.softmax, softmax)
-
-
-def test_softmax_accepts_float32_and_a_tensor():
-    accepts(check.softmax, lambda Z: softmax(Z).astype(np.float32))
-    accepts(check.softmax, lambda Z: torch.from_numpy(softmax(Z)))
-
-
-@pytest.mark.parametrize(
-    ("wrong", "message"),
-    [
-        (unstable_softmax, "overflowed"),
-        (global_max_softmax, "row's own maximum"),
-        (column_softmax, "each column"),
-        (lambda Z: softmax(Z).sum(axis=1), "keepdims"),
-        (lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "softmax on small logits is wrong"),
-    ],
-)
-def test_softmax_rejects_typical_mistakes(wrong, message):
-    rejects(check.softmax, wrong, message)
-
-
-def test_softmax_gives_the_shapes_and_keepdims_for_a_broadcast_error():
-    result = rejects(check.softmax, no_keepdims_softmax, r"logits of shape \(5, 3\).*keepdims")
-    assert "size mismatch" not in result.message
-
-
-def test_softmax_shows_the_row_maximum_only_after_repeated_failures():
-    result = rejects(check.softmax, unstable_softmax, "overflowed")
-    assert "Z.max(axis=1, keepdims=True)" not in result.message
-    assert "Z.max(axis=1, keepdims=True)" in result.reveal
-    messages = []
-    for _ in range(3):
-        with pytest.raises(AssertionError) as info:
-            check.softmax(unstable_softmax)
-        messages.append(str(info.value))
-    assert "Z.max(axis=1" not in messages[0] and "Z.max(axis=1" in messages[2]
-
-
-def test_softmax_rejects_changing_the_input_in_place():
-    def in_place(Z):
-        Z -= Z.max(axis=1, keepdims=True)
-        np.exp(Z, out=Z)
-        Z /= Z.sum(axis=1, keepdims=True)
-        return Z
-
-    rejects(check.softmax, in_place, "in place")
-
-
-def test_softmax_by_the_library_is_a_forbidden_call():
-    def torch_softmax(Z):
-        return torch.softmax(torch.from_numpy(Z), dim=1).numpy()
-
-    def functional_softmax(Z):
-        return F.softmax(torch.from_numpy(Z), dim=1).numpy()
-
-    def kept_aside(Z):
-        return lib_softmax(torch.from_numpy(Z), dim=1).numpy()
-
-    def scipy_softmax(Z):
-        return scipy.special.softmax(Z, axis=1)
-
-    def through_log_softmax(Z):
-        return F.log_softmax(torch.from_numpy(Z), dim=1).exp().numpy()
-
-    for fn, shown in [
-        (torch_softmax, "torch.softmax"),
-        (functional_softmax, "F.softmax"),
-        (kept_aside, "F.softmax"),
-        (scipy_softmax, "scipy.special.softmax"),
-        (through_log_softmax, "F.log_softmax"),
-    ]:
-        rejects(check.softmax, fn, f"by hand.*{shown}", status="forbidden-call")
 
 
 # --------------------------------------------------------------------------- cross_entropy
@@ -445,7 +313,7 @@ def test_two_layer_backward_by_autograd_is_a_forbidden_call():
 
 # --------------------------------------------------------------------------- every check
 @pytest.mark.parametrize(
-    "name", ["relu_derivative", "softmax", "cross_entropy", "two_layer_backward"]
+    "name", ["cross_entropy", "softmax_cross_entropy_backward", "two_layer_backward", "dropout"]
 )
 def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
     getattr(check, name)(not_written)  # does not raise: Run All goes on
@@ -456,9 +324,9 @@ def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name
 @pytest.mark.parametrize(
     ("name", "fn"),
     [
-        ("relu_derivative", lambda z: (z >= 0).astype(float)),
-        ("softmax", global_max_softmax),
         ("cross_entropy", lambda Z, y: -log_softmax_rows(Z).mean()),
+        ("softmax_cross_entropy_backward", lambda Z, y: logit_gradient(global_max_softmax(Z), y)),
+        ("dropout", lambda x, p, training: x * (torch.rand(x.shape[1]) >= p) / (1 - p)),
         ("two_layer_backward", make_backward(untransposed_W2=True)),
     ],
 )
@@ -477,3 +345,260 @@ def test_the_reference_gradients_match_a_hand_written_backward_pass():
         got = make_backward()(*(case[k] for k in ("X", "y", "W1", "b1", "W2", "b2")))
         for a, e in zip(got, expected, strict=True):
             np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- softmax_cross_entropy_backward
+def one_hot(y, c):
+    Y = np.zeros((len(y), c))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+def logit_gradient(P, y):
+    """(P - Y) / N from probabilities P."""
+    return (P - one_hot(y, P.shape[1])) / len(y)
+
+
+def softmax_cross_entropy_backward(Z, y):
+    dZ = softmax(Z)
+    dZ[np.arange(len(y)), y] -= 1
+    return dZ / len(y)
+
+
+def unstable_gradient(Z, y):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return logit_gradient(np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), y)
+
+
+def test_logit_gradient_accepts_a_correct_answer(capsys):
+    check.softmax_cross_entropy_backward(softmax_cross_entropy_backward)
+    assert "✓ softmax_cross_entropy_backward" in capsys.readouterr().out
+    accepts(check.softmax_cross_entropy_backward, softmax_cross_entropy_backward)
+
+
+def test_logit_gradient_accepts_the_one_hot_form_float32_and_a_tensor():
+    accepts(check.softmax_cross_entropy_backward, lambda Z, y: logit_gradient(softmax(Z), y))
+    accepts(
+        check.softmax_cross_entropy_backward,
+        lambda Z, y: softmax_cross_entropy_backward(Z, y).astype(np.float32),
+    )
+    accepts(
+        check.softmax_cross_entropy_backward,
+        lambda Z, y: torch.from_numpy(softmax_cross_entropy_backward(Z, y)),
+    )
+
+
+def column_softmax(Z):
+    exps = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return exps / exps.sum(axis=0, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (lambda Z, y: -softmax_cross_entropy_backward(Z, y), "wrong sign"),
+        (lambda Z, y: softmax_cross_entropy_backward(Z, y) * len(y), "times too large"),
+        (
+            lambda Z, y: softmax_cross_entropy_backward(Z, y) / Z.shape[1],
+            r"divided by N·C",
+        ),
+        (lambda Z, y: logit_gradient(column_softmax(Z), y), "each column"),
+        (lambda Z, y: softmax(Z) / len(y), "P / N"),
+        (lambda Z, y: (softmax(Z) - 1) / len(y), "every entry"),
+        (lambda Z, y: -one_hot(y, Z.shape[1]) / (len(y) * softmax(Z)), "∂L/∂P"),
+        (unstable_gradient, "logits near 1000"),
+        (lambda Z, y: logit_gradient(global_max_softmax(Z), y), "rows thousands apart"),
+        (
+            lambda Z, y: softmax_cross_entropy_backward(Z, y).sum(axis=1),
+            r"shape \(5,\) for logits of shape \(5, 3\)",
+        ),
+        (
+            lambda Z, y: softmax_cross_entropy_backward(Z, y) * 0.9,
+            "softmax_cross_entropy_backward on 5 examples of 3 classes is wrong",
+        ),
+    ],
+)
+def test_logit_gradient_rejects_typical_mistakes(wrong, message):
+    rejects(check.softmax_cross_entropy_backward, wrong, message)
+
+
+def test_logit_gradient_says_to_subtract_the_row_maximum_and_reveals_the_formula_later():
+    result = rejects(check.softmax_cross_entropy_backward, unstable_gradient, "row's own maximum")
+    assert "(P - Y) / N" not in result.message and "(P - Y) / N" in result.reveal
+
+
+def test_logit_gradient_gives_the_shapes_for_a_broadcast_error():
+    def no_keepdims(Z, y):
+        exps = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return logit_gradient(exps / exps.sum(axis=1), y)
+
+    rejects(check.softmax_cross_entropy_backward, no_keepdims, r"logits of shape \(5, 3\)")
+
+
+def test_logit_gradient_rejects_changing_the_logits_in_place():
+    def in_place(Z, y):
+        Z -= Z.max(axis=1, keepdims=True)
+        return softmax_cross_entropy_backward(Z, y)
+
+    rejects(check.softmax_cross_entropy_backward, in_place, "changed Z in place")
+
+
+def test_logit_gradient_by_autograd_or_the_library_is_a_forbidden_call():
+    def by_autograd(Z, y):
+        logits = torch.tensor(Z, requires_grad=True)
+        shifted = logits - logits.max(dim=1, keepdim=True).values
+        log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+        (-log_probs[torch.arange(len(y)), torch.from_numpy(y)].mean()).backward()
+        return logits.grad.numpy()
+
+    def by_grad(Z, y):
+        logits = torch.tensor(Z, requires_grad=True)
+        loss = torch.logsumexp(logits, dim=1).mean() - logits[torch.arange(len(y)), y].mean()
+        return torch.autograd.grad(loss, logits)[0].numpy()
+
+    def library_loss(Z, y):
+        logits = torch.tensor(Z, requires_grad=True)
+        F.cross_entropy(logits, torch.from_numpy(y)).sum().backward()
+        return logits.grad.numpy()
+
+    def functional_softmax(Z, y):
+        return logit_gradient(F.softmax(torch.from_numpy(Z), dim=1).numpy(), y)
+
+    def tensor_softmax(Z, y):
+        return logit_gradient(torch.from_numpy(Z).softmax(dim=1).numpy(), y)
+
+    def kept_aside(Z, y):
+        return logit_gradient(lib_softmax(torch.from_numpy(Z), dim=1).numpy(), y)
+
+    def scipy_softmax(Z, y):
+        return logit_gradient(scipy.special.softmax(Z, axis=1), y)
+
+    def through_log_softmax(Z, y):
+        return logit_gradient(F.log_softmax(torch.from_numpy(Z), dim=1).exp().numpy(), y)
+
+    for fn, shown in [
+        (by_autograd, "backward"),
+        (by_grad, "torch.autograd.grad"),
+        (library_loss, "F.cross_entropy"),
+        (functional_softmax, "F.softmax"),
+        (tensor_softmax, "tensor.softmax"),
+        (kept_aside, "F.softmax"),
+        (scipy_softmax, "scipy.special.softmax"),
+        (through_log_softmax, "F.log_softmax"),
+    ]:
+        rejects(
+            check.softmax_cross_entropy_backward, fn, f"by hand.*{shown}", status="forbidden-call"
+        )
+
+
+def test_logit_gradient_reference_is_autograds_gradient_of_the_library_loss():
+    for case in check.softmax_cross_entropy_backward.cases(np.random.default_rng(0)):
+        logits = torch.tensor(case["Z"], requires_grad=True)
+        F.cross_entropy(logits, torch.from_numpy(case["y"])).backward()
+        expected = check.softmax_cross_entropy_backward.reference(case)["right"]
+        np.testing.assert_allclose(logits.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- dropout
+def dropout(x, p, training):
+    if not training:
+        return x
+    mask = (torch.rand_like(x) >= p).to(x.dtype)
+    return x * mask / (1 - p)
+
+
+def test_dropout_accepts_a_correct_answer(capsys):
+    check.dropout(dropout)
+    assert "✓ dropout" in capsys.readouterr().out
+    accepts(check.dropout, dropout)
+
+
+def test_dropout_accepts_bernoulli_a_numpy_mask_and_a_copy_in_evaluation():
+    def bernoulli(x, p, training):
+        if not training or p == 0:
+            return x.clone()
+        return x * torch.bernoulli(torch.full_like(x, 1 - p)) / (1 - p)
+
+    def numpy_mask(x, p, training):
+        if not training:
+            return x.numpy().copy()
+        return x.numpy() * (np.random.rand(*x.shape) >= p) / (1 - p)
+
+    accepts(check.dropout, bernoulli)
+    accepts(check.dropout, numpy_mask)
+
+
+def keep_probability(x, p, training):
+    return x * (torch.rand_like(x) < p) / (1 - p) if training else x
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (lambda x, p, training: x * (torch.rand_like(x) >= p) if training else x, "unchanged"),
+        (
+            lambda x, p, training: x * (torch.rand_like(x) >= p) * (1 - p) if training else x,
+            "scaled UP",
+        ),
+        (
+            lambda x, p, training: x * (torch.rand_like(x) >= p) / p if training and p else x,
+            "divided the kept entries by p",
+        ),
+        (keep_probability, "DROPPING"),
+        (lambda x, p, training: x * (torch.rand(x.shape[1]) >= p) / (1 - p), "every row"),
+        (lambda x, p, training: dropout(x, p, True), "evaluation time"),
+        (lambda x, p, training: dropout(x, p, training) if training else x * (1 - p), "old"),
+        (lambda x, p, training: x if p > 0 else x * 0, "dropped nothing"),
+        (lambda x, p, training: dropout(x, p, training).T, "shape"),
+        (
+            lambda x, p, training: dropout(x, p, training) * (1 + 0.1 * torch.rand_like(x)),
+            "one common factor",
+        ),
+        (
+            lambda x, p, training: dropout(x, p / 2, training) * (1 - p / 2) / (1 - p),
+            r"kept \d+ % of the entries with p = 0.5.*probability 1 - p = 50 %",
+        ),
+    ],
+)
+def test_dropout_rejects_typical_mistakes(wrong, message):
+    rejects(check.dropout, wrong, message)
+
+
+def test_dropout_rejects_changing_the_input_in_place():
+    def in_place(x, p, training):
+        if training:
+            x.mul_((torch.rand_like(x) >= p) / (1 - p))
+        return x
+
+    rejects(check.dropout, in_place, "changed x in place")
+
+
+def test_dropout_by_the_library_is_a_forbidden_call():
+    def functional(x, p, training):
+        return F.dropout(x, p, training)
+
+    def module(x, p, training):
+        layer = torch.nn.Dropout(p)
+        return layer.train(training)(x)
+
+    def kept_aside(x, p, training):
+        return lib_dropout(x, p, training)
+
+    def aten(x, p, training):
+        return torch.dropout(x, p, training)
+
+    for fn, shown in [
+        (functional, "F.dropout"),
+        (module, "nn.Dropout"),
+        (kept_aside, "F.dropout"),
+        (aten, "torch.dropout"),
+    ]:
+        rejects(check.dropout, fn, f"by hand.*{shown}", status="forbidden-call")
+
+
+def test_the_library_dropout_satisfies_the_diagnosis():
+    """What the diagnosis tests is what PyTorch's own inverted dropout does."""
+    torch.manual_seed(0)
+    for case in check.dropout.cases(np.random.default_rng(3)):
+        answer = F.dropout(case["x"], case["p"], case["training"])
+        check.dropout.diagnose(case, answer, check.dropout.reference(case))  # does not fail

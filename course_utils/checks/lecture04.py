@@ -14,9 +14,15 @@ from ._core import (
     close,
     expect_close,
     fail,
+    generator,
 )
 
-__all__ = ["cross_entropy", "relu_derivative", "softmax", "two_layer_backward"]
+__all__ = [
+    "cross_entropy",
+    "dropout",
+    "softmax_cross_entropy_backward",
+    "two_layer_backward",
+]
 
 LOG_SOFTMAX = (
     Forbidden("torch.nn.functional.log_softmax", "F.log_softmax"),
@@ -89,58 +95,6 @@ def _log_softmax_rows(Z: np.ndarray) -> np.ndarray:
     return Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
 
 
-# --------------------------------------------------------------------------- ReLU
-def _relu_cases(rng):
-    cases = [{"z": rng.normal(0, 3, size)} for size in [(9,), (4, 5), (2, 3, 4)]]
-    cases.append({"z": np.array([-2.0, -1e-9, 0.0, 1e-9, 3.0])})
-    return cases
-
-
-def _relu_reference(case):
-    z = case["z"]
-    return {
-        "right": (z > 0).astype(float),
-        "relu": np.maximum(z, 0),
-        "negative": (z < 0).astype(float),
-        "non_positive": (z <= 0).astype(float),
-    }
-
-
-def _diagnose_relu(case, got, expected):
-    z = case["z"]
-    _no_shape_error("relu_derivative", got, f"an input of shape {z.shape}")
-    array = as_array(got, "relu_derivative")
-    if array.shape != z.shape:
-        fail(
-            f"relu_derivative returned shape {array.shape} for an input of shape {z.shape}; "
-            "the derivative is taken entry by entry, so the shapes must match"
-        )
-    if close(array, expected["right"]):
-        return
-    if close(array, expected["relu"]):
-        fail(
-            "relu_derivative returned max(0, z), the ReLU itself; its derivative is 1 where "
-            "z > 0 and 0 elsewhere"
-        )
-    if close(array, expected["negative"]) or close(array, expected["non_positive"]):
-        fail(
-            "relu_derivative is 1 for negative z; the slope is 1 on the positive side, "
-            "0 on the negative"
-        )
-    if (z == 0).any() and close(array[z != 0], expected["right"][z != 0]):
-        fail(
-            "relu_derivative is wrong at z = 0 exactly; use 0 there, as PyTorch does "
-            "(z > 0, not z >= 0)"
-        )
-    expect_close(
-        array,
-        expected["right"],
-        what=f"relu_derivative on an array of shape {z.shape}",
-        hint="it is 1.0 where z > 0 and 0.0 elsewhere",
-        reveal="(z > 0).astype(z.dtype)",
-    )
-
-
 def _no_shape_error(name, got, inputs, hint=""):
     """Fail with the shapes when the student's function stopped on a shape error."""
     error = _raised(got)
@@ -149,98 +103,6 @@ def _no_shape_error(name, got, inputs, hint=""):
             f"{name} raised {error}. The input here was {inputs}: write each shape next to "
             "your lines and check which dimensions meet" + (f"; {hint}" if hint else "")
         )
-
-
-relu_derivative = Exercise(
-    name="relu_derivative",
-    cases=_relu_cases,
-    call=lambda fn, case: _calling(fn, case["z"]),
-    reference=_relu_reference,
-    diagnose=_diagnose_relu,
-    seed=404,
-    doc="""Check ``relu_derivative(z)``: 1.0 where z > 0, else 0.0 (also at 0), shaped like ``z``.""",
-)
-
-
-# --------------------------------------------------------------------------- softmax
-def _softmax_cases(rng):
-    return [
-        {"what": "small logits", "Z": rng.normal(0, 2, (5, 3))},
-        {"what": "one row", "Z": rng.normal(0, 1, (1, 7))},
-        {"what": "square logits", "Z": rng.normal(0, 1, (4, 4))},
-        {"what": "logits near 1000", "Z": 1000 + rng.normal(0, 3, (6, 4))},
-        {
-            "what": "rows thousands apart",
-            "Z": np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]])
-            + rng.normal(0, 0.1, (2, 3)),
-        },
-        {"what": "very negative logits", "Z": -5000 + rng.normal(0, 1, (3, 5))},
-    ]
-
-
-def _softmax_reference(case):
-    Z = case["Z"]
-    return {"right": _softmax_rows(Z), "columns": _softmax_rows(Z.T).T}
-
-
-_KEEPDIMS = (
-    "a sum or a maximum over axis 1 has shape (N,), which does not line up with the (N, C) "
-    "logits; keep it as a column of shape (N, 1) with keepdims=True"
-)
-_SHIFT = "Z - Z.max(axis=1, keepdims=True), then exp, then divide by the sum over axis=1"
-
-
-def _diagnose_softmax(case, got, expected):
-    Z, what = case["Z"], case["what"]
-    _no_shape_error("softmax", got, f"logits of shape {Z.shape}", _KEEPDIMS)
-    array = as_array(got, "softmax")
-    if array.shape != Z.shape:
-        fail(
-            f"softmax returned shape {array.shape} for logits of shape {Z.shape}; keep one "
-            "probability per logit (use keepdims=True when you sum over axis 1)"
-        )
-    if not np.all(np.isfinite(array)):
-        fail(
-            f"softmax gave nan or inf on {what}: exp overflowed, or a whole row underflowed "
-            "to 0/0. Subtract each row's own maximum before exp; the result does not change, "
-            "but every exponent becomes ≤ 0",
-            reveal=_SHIFT,
-        )
-    if close(array, expected["right"]):
-        return
-    if Z.shape[0] > 1 and close(array, expected["columns"]):
-        fail("softmax normalised each column; each row is one example, so sum over axis=1")
-    sums = array.sum(axis=1)
-    if not np.allclose(sums, 1.0, rtol=1e-5, atol=1e-6):
-        fail(
-            f"softmax on {what} is wrong: a row sums to {sums[np.argmax(abs(sums - 1))]:.4g} "
-            "instead of 1; divide each exponential by the sum of its row",
-            reveal=_SHIFT,
-        )
-    expect_close(
-        array,
-        expected["right"],
-        what=f"softmax on {what}",
-        hint="each row should hold exp of its logits, normalised to sum to 1",
-        reveal=_SHIFT,
-    )
-
-
-softmax = Exercise(
-    name="softmax",
-    cases=_softmax_cases,
-    call=lambda fn, case: _calling(fn, case["Z"]),
-    reference=_softmax_reference,
-    diagnose=_diagnose_softmax,
-    forbidden=SOFTMAX,
-    seed=4,
-    doc="""Check ``softmax(Z)``: the softmax of each row of a 2-D array, finite for any finite logits.
-
-    It is tried on small logits, on huge ones (which overflow ``exp`` unless the row
-    maximum is subtracted), and on rows thousands apart (which underflow to 0/0 when
-    only the maximum of the whole array is subtracted). The library softmax may not
-    be used.""",
-)
 
 
 # --------------------------------------------------------------------------- cross-entropy
@@ -337,6 +199,152 @@ cross_entropy = Exercise(
     Huge logits and true classes whose logit is far below the largest one require the
     log-sum-exp form; a sum instead of a mean, a missing minus sign and a loss over
     every class instead of the true one are recognised. The library losses may not be
+    used.""",
+)
+
+
+# --------------------------------------------------------------------------- softmax-CE backward
+def _logit_gradient_cases(rng):
+    cases = []
+    for n, c, scale in [(5, 3, 2.0), (4, 4, 1.5), (8, 6, 1.0), (1, 4, 1.0)]:
+        cases.append(
+            {
+                "what": f"{n} example{'s' if n > 1 else ''} of {c} classes",
+                "Z": scale * rng.normal(size=(n, c)),
+                "y": rng.integers(0, c, n),
+            }
+        )
+    cases.append(
+        {
+            "what": "logits near 1000",
+            "Z": 1000 + rng.normal(0, 3, (6, 4)),
+            "y": rng.integers(0, 4, 6),
+        }
+    )
+    cases.append(
+        {
+            "what": "rows thousands apart",
+            "Z": np.array([[1000.0, 1001.0, 998.0], [-1000.0, -1002.0, -999.0]])
+            + rng.normal(0, 0.1, (2, 3)),
+            "y": np.array([2, 1]),
+        }
+    )
+    return cases
+
+
+def _one_hot(y: np.ndarray, c: int) -> np.ndarray:
+    Y = np.zeros((len(y), c))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+def _logit_gradient_reference(case):
+    Z, y = case["Z"], case["y"]
+    n, c = Z.shape
+    P, Y = _softmax_rows(Z), _one_hot(y, c)
+    with np.errstate(divide="ignore"):
+        dP = np.where(Y > 0, -1.0 / (n * P), 0.0)
+    return {
+        "right": (P - Y) / n,
+        "columns": (_softmax_rows(Z.T).T - Y) / n,
+        "probabilities": P / n,
+        "minus_one_everywhere": (P - 1) / n,
+        "by_probabilities": dP,
+        "every_entry": (P - Y) / (n * c),
+    }
+
+
+_DZ = "dZ = (P - Y) / N with P = softmax of each row (shifted by its maximum) and Y one-hot"
+
+
+def _diagnose_logit_gradient(case, got, expected):
+    Z, y, what = case["Z"], case["y"], case["what"]
+    n, c = Z.shape
+    name = "softmax_cross_entropy_backward"
+    _no_shape_error(name, got, f"logits of shape {Z.shape} and labels of shape {y.shape}")
+    array = as_array(got, name)
+    if array.shape != Z.shape:
+        fail(
+            f"{name} returned shape {array.shape} for logits of shape {Z.shape}; a gradient has "
+            "the shape of its variable, one number per logit"
+        )
+    if not np.all(np.isfinite(array)):
+        fail(
+            f"{name} gave nan or inf on {what}: exp overflowed, or a whole row underflowed to "
+            "0/0. Subtract each row's own maximum from its logits before exp; the softmax does "
+            "not change, but every exponent becomes ≤ 0",
+            reveal=_DZ,
+        )
+    right = expected["right"]
+    if close(array, right):
+        return
+    if close(array, -right):
+        fail(
+            f"{name} has the wrong sign on {what}: the gradient is positive for the classes "
+            "the network over-rates (p_k > y_k) and negative for the true class, whose "
+            "probability should grow"
+        )
+    if n > 1 and close(array, n * right):
+        fail(
+            f"{name} is N = {n} times too large on {what}: the loss is the MEAN over the "
+            "batch, so every example's gradient carries a factor 1/N"
+        )
+    if c > 1 and close(array, expected["every_entry"]):
+        fail(
+            f"{name} is divided by N·C = {n * c}; the loss averages over the N examples only "
+            "(each example has one true class), so divide by N"
+        )
+    if n > 1 and close(array, expected["columns"]):
+        fail(
+            f"{name} normalised the softmax over each column; each row is one example, so "
+            "sum over axis=1"
+        )
+    if close(array, expected["probabilities"]):
+        fail(
+            f"{name} returned P / N: the true class's logit also appears in the loss on its "
+            "own (as -z_y), which adds -1 to the gradient of exactly one entry per row"
+        )
+    if close(array, expected["minus_one_everywhere"]):
+        fail(
+            f"{name} subtracted 1 from every entry; only the true class of each row gets the "
+            "-1 (a one-hot Y, or subtract 1 at [np.arange(N), y])"
+        )
+    if close(array, expected["by_probabilities"]):
+        fail(
+            f"{name} returned ∂L/∂P, the gradient with respect to the probabilities; the "
+            "question asks for the logits Z, so go on through the softmax (every p_k depends "
+            "on every z_j)"
+        )
+    expect_close(
+        array,
+        right,
+        what=f"{name} on {what}",
+        hint="write L for one example as -z_y + log Σ_j exp(z_j) and differentiate by z_k",
+        reveal=_DZ,
+    )
+
+
+softmax_cross_entropy_backward = Exercise(
+    name="softmax_cross_entropy_backward",
+    cases=_logit_gradient_cases,
+    call=lambda fn, case: _calling(fn, case["Z"], case["y"]),
+    reference=_logit_gradient_reference,
+    diagnose=_diagnose_logit_gradient,
+    forbidden=(
+        *AUTOGRAD,
+        *SOFTMAX,
+        *CROSS_ENTROPY[:3],
+        Forbidden("torch.Tensor.softmax", "tensor.softmax"),
+        Forbidden("torch.Tensor.log_softmax", "tensor.log_softmax"),
+    ),
+    seed=4004,
+    doc="""Check ``softmax_cross_entropy_backward(Z, y)``: ∂L/∂Z = (softmax(Z) - Y) / N.
+
+    L is the mean cross-entropy of integer labels ``y`` (N,) under the softmax of each row
+    of ``Z`` (N, C). A flipped sign, a missing 1/N (or a division by N·C), a softmax over
+    the wrong axis, a forgotten or misplaced -1 for the true class, the gradient with
+    respect to the probabilities instead of the logits, and an overflow on large logits
+    get their own messages. Autograd and the library's softmax and losses may not be
     used.""",
 )
 
@@ -568,4 +576,142 @@ two_layer_backward = Exercise(
     product dZ2 @ W2 written without its transpose is named either way. A forgotten 1/N, a
     flipped sign and a bias gradient that was not summed over the batch get their own
     messages. Autograd may not be used.""",
+)
+
+
+# --------------------------------------------------------------------------- dropout
+def _dropout_cases(rng):
+    gen = generator(rng)
+    cases = []
+    for p, training, shape in [
+        (0.5, True, (200, 100)),
+        (0.2, True, (100, 250)),
+        (0.2, False, (50, 40)),
+        (0.8, True, (400, 50)),
+        (0.0, True, (30, 20)),
+        (0.6, False, (7, 9)),
+    ]:
+        x = torch.randn(shape, generator=gen) + 0.1  # no entry is exactly 0
+        x[x == 0] = 1.0
+        cases.append({"x": x, "p": p, "training": training})
+    return cases
+
+
+def _dropout_reference(case):
+    return {}  # the answer is random: the diagnosis tests what every correct answer satisfies
+
+
+def _kept_fraction_is(kept: np.ndarray, keep: float) -> bool:
+    """Whether the fraction of kept entries is ``keep`` within 5 standard deviations."""
+    spread = 5 * np.sqrt(keep * (1 - keep) / kept.size) + 1e-3
+    return abs(kept.mean() - keep) <= spread
+
+
+def _diagnose_dropout(case, got, expected):
+    x = case["x"].double().numpy()
+    p, training = case["p"], case["training"]
+    mode = "training" if training else "evaluation"
+    where = f"with p = {p} in {mode} mode (training={training})"
+    _no_shape_error("dropout", got, f"x of shape {tuple(x.shape)}")
+    array = as_array(got, "dropout")
+    if array.shape != x.shape:
+        fail(
+            f"dropout returned shape {array.shape} for x of shape {x.shape}; it keeps or "
+            "drops each entry, so the shape does not change"
+        )
+    if not np.all(np.isfinite(array)):
+        fail(f"dropout returned nan or inf {where}")
+    if not training:
+        if close(array, x):
+            return
+        if p > 0 and close(array, (1 - p) * x):
+            fail(
+                f"dropout multiplied by 1 - p {where}. That is the old convention; with "
+                "inverted dropout the kept units are scaled up during training instead, so "
+                "that evaluation is the identity"
+            )
+        if (array == 0).any():
+            fail(
+                f"dropout dropped entries {where}; at evaluation time every unit stays on "
+                "and x is returned unchanged"
+            )
+        fail(f"dropout changed x {where}; at evaluation time it returns x unchanged")
+    kept = array != 0
+    if p == 0:
+        if not close(array, x):
+            fail(f"dropout changed x {where}; with p = 0 nothing is dropped or scaled")
+        return
+    if kept.all():
+        fail(
+            f"dropout dropped nothing {where}; in training mode each entry is set to 0 "
+            "with probability p"
+        )
+    if kept.shape[0] > 1 and (kept == kept[:1]).all():
+        fail(
+            f"dropout dropped the same entries in every row {where}; draw one random "
+            "number per entry of x (its full shape), not one per column"
+        )
+    values, original = array[kept], x[kept]
+    if not close(values, original / (1 - p)):
+        _diagnose_scaling(values, original, p, where)
+    share = f"{100 * kept.mean():.0f} %"
+    if not _kept_fraction_is(kept, 1 - p):
+        if _kept_fraction_is(kept, p):
+            fail(
+                f"dropout kept {share} of the entries {where}: p is the probability of "
+                "DROPPING an entry (as in nn.Dropout), so about 1 - p of them survive"
+            )
+        fail(
+            f"dropout kept {share} of the entries {where}; each should survive with "
+            f"probability 1 - p = {100 * (1 - p):.0f} %, independently"
+        )
+
+
+def _diagnose_scaling(values, original, p, where):
+    """The kept entries are not x / (1 - p): say how they were scaled."""
+    if close(values, original):
+        fail(
+            f"dropout kept the surviving entries unchanged {where}. Then each output's "
+            "expected value is (1 - p)·x, smaller in training than at evaluation; scale the "
+            "kept entries so that the expected value stays x",
+            reveal="x * mask / (1 - p)",
+        )
+    if close(values, original * (1 - p)):
+        fail(
+            f"dropout multiplied the kept entries by 1 - p {where}; they must be scaled UP, "
+            "so that on average the output equals x"
+        )
+    if close(values, original / p):
+        fail(
+            f"dropout divided the kept entries by p {where}; p is the probability of "
+            "dropping, and the fraction kept is 1 - p"
+        )
+    fail(
+        f"dropout returned values other than 0 and a scaled copy of x {where}; each "
+        "entry is either dropped (0) or kept and scaled by one common factor",
+        reveal="x * mask / (1 - p)",
+    )
+
+
+dropout = Exercise(
+    name="dropout",
+    cases=_dropout_cases,
+    call=lambda fn, case: _calling(fn, case["x"], case["p"], case["training"]),
+    reference=_dropout_reference,
+    diagnose=_diagnose_dropout,
+    forbidden=(
+        Forbidden("torch.nn.functional.dropout", "F.dropout"),
+        Forbidden("torch.nn.Dropout", "nn.Dropout"),
+        Forbidden("torch.dropout", "torch.dropout"),
+    ),
+    seed=40,
+    doc="""Check ``dropout(x, p, training)``: inverted dropout of a tensor.
+
+    In training mode each entry is set to 0 with probability p and the others are divided
+    by 1 - p; in evaluation mode x comes back unchanged. The answer is random, so the check
+    tests what every right answer satisfies: each entry is 0 or x / (1 - p), the share kept
+    is 1 - p within five standard deviations, and rows are not all dropped alike. Missing
+    or wrong scaling, p taken as the keeping probability, one mask shared by every row and
+    dropping or scaling at evaluation time get their own messages. The library's dropout
+    may not be used.""",
 )
