@@ -638,6 +638,7 @@ X_hard_t, y_hard_t = hard.X_train.to(device), hard.y_train.float().to(device)
 w_start, b_start = w_init.to(device), torch.zeros((), device=device)
 w_scratch, b_scratch = train_logistic(w_start, b_start, X_hard_t, y_hard_t, 2.0, n_epochs=300)
 
+# %%
 logistic_hard = nn.Linear(2, 1).to(device)
 with torch.no_grad():  # the same start
     logistic_hard.weight.copy_(w_start.view(1, 2))
@@ -681,6 +682,7 @@ print(f"one sd more petal length: odds of virginica × {np.exp(by_hand[1]):,.0f}
       f" flower; one sd more sepal length: × {np.exp(by_hand[0]):.2f} (e^w₁)")
 assert abs(mean_nll - bce) < 1e-9, "the cross-entropy is the mean negative log-likelihood"
 assert torch.allclose(odds_ratio, torch.exp(theta[1]), rtol=1e-6), "odds should scale by e^w₂"
+assert theta[0] < 0 < theta[1], "longer petals should favour virginica, longer sepals (alone) not"
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Why the cross-entropy: convex in the weights
