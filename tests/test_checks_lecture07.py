@@ -15,7 +15,13 @@ from course_utils.checks import lecture07 as check
 from course_utils.checks._core import answer, scan_source
 from course_utils.metrics import mode_fractions, modes_covered
 
-EXERCISES = ["discriminator_loss", "generator_loss", "count_modes", "generator_step"]
+EXERCISES = [
+    "discriminator_loss",
+    "generator_loss",
+    "count_modes",
+    "generator_step",
+    "gradient_penalty",
+]
 
 
 # --------------------------------------------------------------------------- discriminator_loss
@@ -361,6 +367,108 @@ def test_generator_step_rejects_changing_z_in_place():
     rejects(check.generator_step, in_place, "changed z in place")
 
 
+# --------------------------------------------------------------------------- gradient_penalty
+def _between(real, fake, eps):
+    eps = eps.reshape(-1, *[1] * (real.ndim - 1))
+    return (eps * real + (1 - eps) * fake).requires_grad_()
+
+
+def gradient_penalty(critic, real, fake, eps):
+    points = _between(real, fake, eps)
+    (grads,) = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
+    return ((grads.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def gradient_penalty_grad_outputs(critic, real, fake, eps):
+    points = _between(real.double(), fake.double(), eps.double())
+    critic = critic.double()
+    scores = critic(points)
+    (grads,) = torch.autograd.grad(scores, points, torch.ones_like(scores), create_graph=True)
+    norms = (grads**2).sum(dim=tuple(range(1, grads.ndim))).sqrt()
+    return (norms - 1).pow(2).mean()
+
+
+@pytest.mark.parametrize("solution", [gradient_penalty, gradient_penalty_grad_outputs])
+def test_gradient_penalty_accepts_correct_answers(solution, capsys):
+    accepts(check.gradient_penalty, solution)
+    check.gradient_penalty(solution)
+    assert "✓ gradient_penalty" in capsys.readouterr().out
+
+
+def _penalty_with(
+    norm_of=lambda g: g.flatten(1).norm(dim=1),
+    reduce=lambda n: ((n - 1) ** 2).mean(),
+    swap=False,
+    mean_scores=False,
+    create_graph=True,
+):
+    def penalty(critic, real, fake, eps):
+        points = _between(fake, real, eps) if swap else _between(real, fake, eps)
+        scores = critic(points)
+        total = scores.mean() if mean_scores else scores.sum()
+        (grads,) = torch.autograd.grad(total, points, create_graph=create_graph)
+        return reduce(norm_of(grads))
+
+    return penalty
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (_penalty_with(swap=True), "weights are swapped"),
+        (_penalty_with(norm_of=lambda g: g.norm()), "one norm over the whole batch"),
+        (_penalty_with(norm_of=lambda g: g.norm(dim=0 if g.ndim == 2 else 1)), "wrong axes"),
+        (_penalty_with(norm_of=lambda g: g.norm(dim=-1)), "wrong axes|shape"),
+        (_penalty_with(reduce=lambda n: (n - 1).abs().mean()), "square is missing"),
+        (_penalty_with(reduce=lambda n: (n - 1).mean()), "square is missing"),
+        (_penalty_with(reduce=lambda n: (n**2).mean()), "towards 0"),
+        (_penalty_with(reduce=lambda n: ((n**2 - 1) ** 2).mean()), "squared norm inside"),
+        (_penalty_with(reduce=lambda n: ((n - 1) ** 2).sum()), "summed over the batch"),
+        (_penalty_with(mean_scores=True), "mean of the critic's outputs"),
+        (_penalty_with(create_graph=False), "create_graph=True"),
+        (lambda c, r, f, e: gradient_penalty(c, r, f, e).detach(), "create_graph=True"),
+        (lambda c, r, f, e: gradient_penalty(c, r, f, e).item(), "should return a tensor"),
+        (_penalty_with(reduce=lambda n: (n - 1) ** 2), r"shape \(16,\)"),
+        (_penalty_with(reduce=lambda n: ((n - 0.5) ** 2).mean()), "gradient_penalty on a batch"),
+        (
+            lambda c, r, f, e: gradient_penalty(c, e * r, (1 - e) * f, torch.ones_like(e)),
+            "size|shape",
+        ),
+    ],
+)
+def test_gradient_penalty_rejects_typical_mistakes(wrong, message):
+    rejects(check.gradient_penalty, wrong, message)
+
+
+def test_gradient_penalty_rejects_a_penalty_whose_weight_gradient_is_wrong():
+    def half_detached(critic, real, fake, eps):
+        points = _between(real, fake, eps)
+        (grads,) = torch.autograd.grad(critic(points).sum(), points, create_graph=True)
+        norms = grads.flatten(1).norm(dim=1)
+        return ((norms - 1) * (norms.detach() - 1)).mean()
+
+    rejects(check.gradient_penalty, half_detached, "gradient with respect to the critic's weights")
+
+
+def test_gradient_penalty_shows_the_recipe_only_after_repeated_failures():
+    result = rejects(
+        check.gradient_penalty,
+        _penalty_with(reduce=lambda n: ((n - 0.5) ** 2).mean()),
+        "gradient_penalty on a batch",
+    )
+    assert "create_graph" not in result.message and "create_graph" in result.reveal
+
+
+@pytest.mark.parametrize("seed", [0, 1, 711])
+def test_gradient_penalty_cases_tell_the_typical_mistakes_apart(seed):
+    for case in check.gradient_penalty.cases(np.random.default_rng(seed)):
+        expected = check._penalties(case)
+        values = [expected["right"].item()] + [v.item() for v, _ in expected["mistakes"]]
+        for i, a in enumerate(values):
+            for b in values[i + 1 :]:
+                assert abs(a - b) > 1e-3 * max(1.0, abs(a)), values
+
+
 # --------------------------------------------------------------------------- every check
 @pytest.mark.parametrize("name", EXERCISES)
 def test_every_check_says_when_the_exercise_is_not_written_without_stopping(name, capsys):
@@ -384,12 +492,14 @@ SOLUTIONS = {
     "generator_loss": generator_loss,
     "count_modes": count_modes,
     "generator_step": generator_step,
+    "gradient_penalty": gradient_penalty,
 }
 WRONG = {
     "discriminator_loss": lambda r, f: r.mean() - f.mean(),
     "generator_loss": lambda f: f.mean(),
     "count_modes": lambda s, c, r, m: count_modes(s, c, r, m) + 1,
     "generator_step": _fresh_noise,
+    "gradient_penalty": lambda c, r, f, e: gradient_penalty(c, r, f, e) + 0.1,
 }
 
 

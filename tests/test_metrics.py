@@ -7,7 +7,7 @@ import torch
 import course_utils
 from course_utils.data import make_gaussian_ring
 from course_utils.errors import CourseError, ShapeError
-from course_utils.metrics import mode_fractions, modes_covered
+from course_utils.metrics import high_quality_fraction, mode_fractions, modes_covered
 
 SQUARE = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
 
@@ -106,7 +106,8 @@ def test_modes_covered_sees_a_collapsed_generator_cover_one_mode():
 
 def test_modes_covered_ignores_modes_below_min_fraction():
     samples = torch.cat([_points_near(SQUARE[0], 90), _points_near(SQUARE[1], 9), SQUARE[2:3]])
-    assert modes_covered(samples, SQUARE, radius=1.0) == 2  # 0.9, 0.09 and 0.01 < 0.02
+    assert modes_covered(samples, SQUARE, radius=1.0) == 1  # 0.9; 0.09 < 1/8, half a fair share
+    assert modes_covered(samples, SQUARE, radius=1.0, min_fraction=0.02) == 2  # 0.01 < 0.02
     assert modes_covered(samples, SQUARE, radius=1.0, min_fraction=0.01) == 3  # exactly 0.01 counts
     assert modes_covered(samples, SQUARE, radius=1.0, min_fraction=0.1) == 1
     assert modes_covered(samples, SQUARE, radius=1.0, min_fraction=1.0) == 0
@@ -123,11 +124,86 @@ def test_modes_covered_rejects_a_min_fraction_outside_0_to_1(min_fraction):
         modes_covered(SQUARE, SQUARE, radius=1.0, min_fraction=min_fraction)
 
 
+def _circle(n: int, radius: float = 2.0) -> torch.Tensor:
+    """``n`` points spread evenly along a circle: no clusters at all."""
+    angles = torch.arange(n) * (2 * torch.pi / n) + 0.1
+    return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
+
+
+@pytest.mark.parametrize("radius", [0.15, 0.25])  # 3σ and 5σ of lecture 07's ring
+def test_modes_covered_does_not_count_a_featureless_circle_through_the_centres(radius):
+    _, centres = make_gaussian_ring(8, std=0.05)
+    assert modes_covered(_circle(2000), centres, radius=radius) <= 2
+    gen = torch.Generator().manual_seed(0)  # and a random one, uniform in angle and a little wide
+    angles = 2 * torch.pi * torch.rand(2000, generator=gen)
+    radii = 2 + 0.1 * torch.randn(2000, generator=gen)
+    noisy = radii[:, None] * torch.stack([angles.cos(), angles.sin()], dim=1)
+    assert modes_covered(noisy, centres, radius=radius) <= 2
+
+
+def test_modes_covered_does_not_count_one_wide_blob():
+    _, centres = make_gaussian_ring(8, std=0.05)
+    gen = torch.Generator().manual_seed(1)
+    for spread in (0.5, 1.0, 2.0, 3.0):
+        blob = spread * torch.randn(4000, 2, generator=gen)
+        assert modes_covered(blob, centres, radius=0.15) <= 2, spread
+
+
+def test_a_perfect_mixture_covers_every_mode_with_high_quality():
+    samples, centres = make_gaussian_ring(4000, std=0.05, seed=2)
+    assert modes_covered(samples, centres, radius=0.15) == 8
+    assert high_quality_fraction(samples, centres, radius=0.15) > 0.97
+
+
+def test_a_generator_collapsed_onto_one_mode_covers_one():
+    _, centres = make_gaussian_ring(8, std=0.05)
+    collapsed = centres[3] + 0.05 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(4))
+    assert modes_covered(collapsed, centres, radius=0.15) == 1
+    assert high_quality_fraction(collapsed, centres, radius=0.15) > 0.97  # sharp, but one mode
+
+
+def test_modes_covered_asks_by_default_for_half_a_fair_share():
+    share = {0: 0.125, 1: 0.124, 2: 0.5, 3: 0.251}  # 4 centres: half a fair share is 1/8
+    samples = torch.cat(
+        [_points_near(SQUARE[k], round(1000 * f), spread=0.1, seed=k) for k, f in share.items()]
+    )
+    assert modes_covered(samples, SQUARE, radius=0.5) == 3
+    assert modes_covered(samples, SQUARE, radius=0.5, min_fraction=0.124) == 4
+
+
 def test_modes_covered_passes_on_the_errors_of_mode_fractions():
     with pytest.raises(CourseError, match="radius must be a positive distance"):
         modes_covered(SQUARE, SQUARE, radius=0.0)
     with pytest.raises(ShapeError):
         modes_covered(np.zeros((3, 3)), SQUARE, radius=1.0)
+
+
+# --------------------------------------------------------------------------- high_quality_fraction
+def test_high_quality_fraction_is_the_share_of_samples_near_some_centre():
+    samples = torch.tensor([[0.1, 0.0], [9.9, 10.0], [5.0, 5.0], [20.0, 0.0]])
+    quality = high_quality_fraction(samples, SQUARE, radius=0.5)
+    assert type(quality) is float and quality == 0.5
+
+
+def test_high_quality_fraction_counts_a_sample_near_two_centres_once():
+    centres = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
+    samples = torch.tensor([[0.5, 0.0], [5.0, 0.0]])
+    assert high_quality_fraction(samples, centres, radius=0.6) == 0.5
+    assert mode_fractions(samples, centres, radius=0.6).sum().item() == 1.0  # counted twice there
+
+
+def test_high_quality_fraction_is_low_for_a_circle_through_the_centres():
+    _, centres = make_gaussian_ring(8, std=0.05)
+    assert high_quality_fraction(_circle(2000), centres, radius=0.15) < 0.25
+
+
+def test_high_quality_fraction_passes_on_the_errors_of_mode_fractions():
+    with pytest.raises(CourseError, match="radius must be a positive distance"):
+        high_quality_fraction(SQUARE, SQUARE, radius=-1.0)
+    with pytest.raises(ShapeError, match=r"got \(5, 3\) and \(4, 2\)"):
+        high_quality_fraction(torch.zeros(5, 3), SQUARE, radius=1.0)
+    with pytest.raises(CourseError, match="samples is empty"):
+        high_quality_fraction(torch.zeros(0, 2), SQUARE, radius=1.0)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -139,4 +215,5 @@ def test_mode_fractions_takes_samples_on_the_gpu():  # pragma: no cover - CPU ma
 def test_metrics_are_exported_by_the_package():
     assert course_utils.mode_fractions is mode_fractions
     assert course_utils.modes_covered is modes_covered
-    assert {"mode_fractions", "modes_covered"} <= set(course_utils.__all__)
+    assert course_utils.high_quality_fraction is high_quality_fraction
+    assert {"high_quality_fraction", "mode_fractions", "modes_covered"} <= set(course_utils.__all__)

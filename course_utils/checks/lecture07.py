@@ -18,7 +18,13 @@ from ._core import (
     generator,
 )
 
-__all__ = ["count_modes", "discriminator_loss", "generator_loss", "generator_step"]
+__all__ = [
+    "count_modes",
+    "discriminator_loss",
+    "generator_loss",
+    "generator_step",
+    "gradient_penalty",
+]
 
 #: The tolerance for losses a student computes in float32.
 RTOL, ATOL = 1e-4, 1e-5
@@ -545,4 +551,177 @@ generator_step = Exercise(
     ``mean(-log σ(D(G(z))))``, returning that loss (computed before the update) as a
     number. Tried on small networks with plain SGD, whose gradients hold stale values
     beforehand; the discriminator must not change.""",
+)
+
+
+# --------------------------------------------------------------------------- gradient penalty
+#: Each case: the shape of one sample (points in the plane, small images) and the batch size.
+_PENALTY_SHAPES = [((2,), 16), ((1, 4, 4), 6), ((3, 2, 2), 5), ((2,), 3)]
+
+
+def _critic(case) -> nn.Module:
+    """The case's critic, the same in every process; the global random state is left alone."""
+    features = int(np.prod(case["sample_shape"]))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(case["seed"])
+        critic = nn.Sequential(nn.Flatten(), nn.Linear(features, 8), nn.Tanh(), nn.Linear(8, 1))
+    return critic
+
+
+def _penalty_cases(rng):
+    gen = generator(rng)
+    cases = []
+    for sample_shape, batch in _PENALTY_SHAPES:
+        shape = (batch, *sample_shape)
+        cases.append(
+            {
+                "seed": int(rng.integers(2**31)),
+                "sample_shape": list(sample_shape),
+                "real": torch.randn(shape, generator=gen),
+                "fake": 2 * torch.randn(shape, generator=gen) + 1,
+                "eps": torch.rand(batch, generator=gen),
+            }
+        )
+    return cases
+
+
+def _call_penalty(fn, case):
+    critic = _critic(case)
+    penalty = fn(critic, case["real"], case["fake"], case["eps"])
+    weights = list(critic.parameters())
+    grads = None
+    if isinstance(penalty, torch.Tensor) and penalty.requires_grad and penalty.numel() == 1:
+        try:
+            found = torch.autograd.grad(penalty.sum(), weights, allow_unused=True)
+        except RuntimeError:
+            found = None
+        if found is not None and any(g is not None for g in found):
+            grads = [torch.zeros_like(w) if g is None else g for g, w in zip(found, weights)]
+    return {"penalty": penalty, "weight_grads": grads}
+
+
+def _input_gradients(critic, points, per_sample=True):
+    """∇_x D(x) for each sample (of the sum of outputs), or of their mean (a typical slip)."""
+    scores = critic(points)
+    total = scores.sum() if per_sample else scores.mean()
+    (grads,) = torch.autograd.grad(total, points, create_graph=True)
+    return grads
+
+
+def _penalties(case):
+    critic = _critic(case).double()
+    real, fake = case["real"].double(), case["fake"].double()
+    eps = case["eps"].double().reshape(-1, *[1] * (real.ndim - 1))
+    between = (eps * real + (1 - eps) * fake).requires_grad_()
+    grads = _input_gradients(critic, between)
+    norms = grads.flatten(1).norm(dim=1)
+    right = ((norms - 1) ** 2).mean()
+    weights = list(critic.parameters())
+    found = torch.autograd.grad(right, weights, retain_graph=True, allow_unused=True)
+    weight_grads = [torch.zeros_like(w) if g is None else g for g, w in zip(found, weights)]
+    swapped = ((1 - eps) * real + eps * fake).requires_grad_()
+    swapped_norms = _input_gradients(critic, swapped).flatten(1).norm(dim=1)
+    mean_norms = _input_gradients(critic, between, per_sample=False).flatten(1).norm(dim=1)
+    axis = 0 if real.ndim == 2 else 1  # over the batch for points, over channels for images
+    mistakes = [
+        (
+            ((swapped_norms - 1) ** 2).mean(),
+            "the interpolation weights are swapped: the points between are "
+            "eps * real + (1 - eps) * fake",
+        ),
+        (
+            (grads.norm() - 1) ** 2,
+            "you took one norm over the whole batch; the penalty wants one gradient norm per "
+            "sample (over all of its features), then the mean over the batch",
+        ),
+        (
+            ((grads.norm(dim=axis) - 1) ** 2).mean(),
+            "the norm is taken over the wrong axes: one norm per sample, over all of its "
+            "features (flatten every axis but the batch axis first)",
+        ),
+        (
+            (norms - 1).abs().mean(),
+            "the square is missing: the penalty is the mean of (‖∇D‖ - 1)²",
+        ),
+        ((norms - 1).mean(), "the square is missing: the penalty is the mean of (‖∇D‖ - 1)²"),
+        (
+            (norms**2).mean(),
+            "this penalises ‖∇D‖², which pushes the gradient towards 0; WGAN-GP pushes its "
+            "norm towards 1: (‖∇D‖ - 1)²",
+        ),
+        (
+            ((norms**2 - 1) ** 2).mean(),
+            "you used the squared norm inside: (‖∇D‖² - 1)²; take the norm itself (the square "
+            "root of the sum of squares)",
+        ),
+        (((norms - 1) ** 2).sum(), "you summed over the batch; take the mean instead"),
+        (
+            ((mean_norms - 1) ** 2).mean(),
+            "you differentiated the mean of the critic's outputs, which divides every sample's "
+            "gradient by the batch size; differentiate their sum (or pass "
+            "grad_outputs=torch.ones_like(scores))",
+        ),
+    ]
+    return {"right": right.detach(), "weight_grads": weight_grads, "mistakes": mistakes}
+
+
+def _diagnose_penalty(case, answer, expected):
+    penalty = answer["penalty"]
+    if not isinstance(penalty, torch.Tensor):
+        fail(
+            f"gradient_penalty should return a tensor (the critic's loss adds it), got "
+            f"{_type_name(penalty)}; do not call .item() or float()"
+        )
+    if penalty.ndim != 0:
+        fail(
+            f"gradient_penalty returned a tensor of shape {tuple(penalty.shape)}; average over "
+            "the batch (.mean()) to return one number"
+        )
+    got = as_array(penalty, "the penalty")
+    shape = tuple(case["real"].shape)
+    if not _near(got, expected["right"]):
+        for value, message in expected["mistakes"]:
+            if _near(got, value.detach()):
+                fail(f"gradient_penalty: {message}")
+        expect_close(
+            got,
+            expected["right"],
+            what=f"gradient_penalty on a batch of shape {shape}",
+            rtol=RTOL,
+            atol=ATOL,
+            hint="mix real and fake with the weights eps, differentiate the critic's scores "
+            "with respect to the mixed points, and penalise how far each sample's gradient "
+            "norm is from 1",
+            reveal="x̂ = eps.view(-1, 1, ...) * real + (1 - eps) * fake with requires_grad; "
+            "g = torch.autograd.grad(critic(x̂).sum(), x̂, create_graph=True)[0]; "
+            "((g.flatten(1).norm(dim=1) - 1) ** 2).mean()",
+        )
+    if answer["weight_grads"] is None:
+        fail(
+            "gradient_penalty has the right value, but no gradient reaches the critic's weights "
+            "from it, so the critic cannot learn from it: pass create_graph=True to "
+            "torch.autograd.grad (and do not detach the gradient)"
+        )
+    for got_grad, want in zip(answer["weight_grads"], expected["weight_grads"]):
+        if not close(got_grad, want, rtol=1e-3, atol=1e-5):
+            fail(
+                "gradient_penalty has the right value, but its gradient with respect to the "
+                "critic's weights is wrong: keep every step a tensor operation on the graph "
+                "(create_graph=True, no .detach())"
+            )
+
+
+gradient_penalty = Exercise(
+    name="gradient_penalty",
+    cases=_penalty_cases,
+    call=_call_penalty,
+    reference=_penalties,
+    diagnose=_diagnose_penalty,
+    seed=711,
+    doc="""Check ``gradient_penalty(critic, real, fake, eps)``: WGAN-GP's penalty.
+
+    ``mean((‖∇ D(x̂)‖ - 1)²)`` over the points ``x̂ = eps * real + (1 - eps) * fake``, one
+    gradient norm per sample over all its features, returned as a 0-dim tensor through
+    which the critic's weights get a gradient (``create_graph=True``). Tried on points in
+    the plane and small images, with ``eps`` of shape (N,).""",
 )
