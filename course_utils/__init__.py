@@ -47,7 +47,7 @@ _EXPORTS = {
         "MissingRecordError",
         "ShapeError",
     ),
-    "metrics": ("mode_fractions", "modes_covered"),
+    "metrics": ("high_quality_fraction", "mode_fractions", "modes_covered"),
     "models": ("SmallCNN", "random_shift"),
     "plotting": (
         "PALETTE",
