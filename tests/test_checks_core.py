@@ -22,6 +22,7 @@ from course_utils.checks import lecture00 as check
 from course_utils.checks._core import (
     Forbidden,
     Unconvertible,
+    _kept_aside,
     as_array,
     as_number,
     close,
@@ -163,6 +164,71 @@ def test_a_reference_kept_aside_is_caught():
     rejects(check.analytic_gradient, sneaky, "torch.autograd.grad", "forbidden-call")
 
 
+# The same function under its other names, or kept in a container: each must still be caught.
+TOOLS = {"distances": torch.cdist}
+AUTOGRAD_TOOLS = {"grad": torch.autograd.grad}
+VF = torch._C._VariableFunctions
+
+
+def _via_torch_functional(A, B):
+    return torch.functional.cdist(A, B) ** 2
+
+
+def _via_an_import(A, B):
+    from torch.functional import cdist
+
+    return cdist(A, B) ** 2
+
+
+def _via_an_alias(A, B):
+    import torch.functional as tf
+
+    return tf.cdist(A, B) ** 2
+
+
+def _via_a_dict(A, B):
+    return TOOLS["distances"](A, B) ** 2
+
+
+def _via_the_operator_table(A, B):
+    return VF.cdist(A, B, 2.0, None) ** 2
+
+
+@pytest.mark.parametrize(
+    "fn", [_via_torch_functional, _via_an_import, _via_an_alias, _via_a_dict, _via_the_operator_table]
+)
+def test_a_forbidden_function_is_caught_under_any_of_its_names(fn):
+    rejects(check.pairwise_sq_distances, fn, "by hand.*cdist", "forbidden-call")
+
+
+def test_gradients_kept_in_a_dict_or_asked_of_autograd_s_engine_are_caught():
+    def from_a_dict(f, x, h=1e-5):
+        x = x.clone().requires_grad_()
+        return AUTOGRAD_TOOLS["grad"](f(x), x)[0]
+
+    def from_the_engine(f, x, h=1e-5):
+        x = x.clone().requires_grad_()
+        y = f(x)
+        torch.autograd.Variable._execution_engine.run_backward(
+            (y,), (torch.ones_like(y),), False, False, (), True, True
+        )
+        return x.grad
+
+    rejects(check.numerical_gradient, from_a_dict, "torch.autograd.grad", "forbidden-call")
+    rejects(check.numerical_gradient, from_the_engine, "autograd", "forbidden-call")
+    x = torch.ones(2, requires_grad=True)
+    (x * 3).sum().backward()  # everything restored afterwards
+    assert torch.equal(x.grad, torch.full((2,), 3.0)) and torch.cdist is TOOLS["distances"]
+
+
+def test_a_module_used_for_something_else_is_not_mistaken_for_a_forbidden_call():
+    def by_hand(A, B):
+        difference = A[:, None, :] - B[None, :, :]
+        return torch.functional.einsum("ijk,ijk->ij", difference, difference)
+
+    accepts(check.pairwise_sq_distances, by_hand)
+
+
 # --------------------------------------------------------------------------- what a student sees
 def test_an_unwritten_helper_is_named():
     def helper(X):
@@ -298,3 +364,12 @@ def test_a_student_s_own_helper_with_a_library_name_is_not_forbidden():
     assert scan_source("def count(s):\n    return modes_covered(s)\n", counted, "count")
     local = "def count(s):\n    modes_covered = len(s)\n    return modes_covered\n"
     assert scan_source(local, counted, "count") is None
+
+
+def test_a_function_that_only_shares_the_forbidden_name_is_allowed():
+    forbidden = (Forbidden("torch.linalg.norm"),)
+    assert scan_source("def f(v):\n    return v.norm() + torch.norm(v)\n", forbidden, "f") is None
+    assert scan_source("def f(v):\n    return torch.linalg.norm(v)\n", forbidden, "f") is not None
+    assert scan_source("def f(v):\n    import torch.linalg as la\n    return la.norm(v)\n", forbidden, "f")
+    assert scan_source("def f(v):\n    from torch import norm\n    return norm(v)\n", forbidden, "f") is None
+    assert _kept_aside(lambda v: torch.norm(v) + v.norm(), forbidden) is None

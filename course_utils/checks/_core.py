@@ -46,6 +46,7 @@ import math
 import sys
 import textwrap
 import traceback
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -159,12 +160,23 @@ class Forbidden:
         return getattr(self.owner(), self.name)
 
 
-#: What "gradients by hand" replaces: every way of asking autograd for a gradient.
+#: What "gradients by hand" replaces: every way of asking autograd for a gradient, down to its engine.
 AUTOGRAD = (
     Forbidden("torch.Tensor.backward", "tensor.backward() (autograd)"),
     Forbidden("torch.autograd.grad", "torch.autograd.grad"),
     Forbidden("torch.autograd.backward", "torch.autograd.backward"),
+    Forbidden("torch.autograd.variable.Variable._execution_engine", "autograd's engine"),
 )
+
+#: Modules that hold the same function under another name (``torch.cdist`` is
+#: ``torch.functional.cdist``): a forbidden function is guarded in each of them.
+MIRRORS = {
+    "torch": (
+        "torch", "torch.functional", "torch.nn.functional", "torch.autograd", "torch.linalg",
+        "torch.special", "torch.fft", "torch.func",
+    ),
+    "numpy": ("numpy", "numpy.linalg", "numpy.fft"),
+}
 
 _ALIASES = {"torch.nn.functional": ("F",), "numpy": ("np",), "torch.nn": ("nn",)}
 
@@ -189,25 +201,55 @@ class ForbiddenCall(Exception):
         self.forbidden = forbidden
 
 
+class _Raiser:
+    """Stands in for a forbidden function: calling it, or anything reached through it, raises."""
+
+    def __init__(self, item: Forbidden) -> None:
+        self._item = item
+
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ForbiddenCall(self._item)
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise ForbiddenCall(object.__getattribute__(self, "_item"))
+
+
+def _homes(item: Forbidden, original: Any) -> list[tuple[Any, str]]:
+    """Every ``(module or class, name)`` under which ``original`` is reachable: its owner and mirrors."""
+    owner = item.owner()
+    homes = [(owner, item.name)]
+    top = item.path.split(".", 1)[0]
+    for module_name in MIRRORS.get(top, ()):
+        module = sys.modules.get(module_name)
+        if module is None or module is owner:
+            continue
+        for name, value in list(vars(module).items()):
+            if value is original and (module, name) not in homes:
+                homes.append((module, name))
+    return homes
+
+
 @contextlib.contextmanager
 def _guarded(forbidden: Sequence[Forbidden]) -> Iterator[None]:
-    """While active, each forbidden function raises :class:`ForbiddenCall`."""
+    """While active, each forbidden function raises :class:`ForbiddenCall`, under any of its names."""
     saved = []
+    # each name raises with the message of the item that names it exactly, else of the first item
+    # whose function it is (F.conv2d and torch.conv2d are one function)
+    exact = {(id(item.owner()), item.name): item for item in forbidden}
+    patches: dict[tuple[int, str], tuple[Any, str, Forbidden]] = {}
+    for item in forbidden:
+        for home, name in _homes(item, item.original()):
+            key = (id(home), name)
+            if key not in patches or key in exact:
+                patches[key] = (home, name, exact.get(key, item))
     try:
-        for item in forbidden:
-            owner = item.owner()
-            saved.append(
-                (owner, item.name, owner.__dict__.get(item.name, getattr(owner, item.name)))
-            )
-
-            def raiser(*args: Any, _item: Forbidden = item, **kwargs: Any) -> NoReturn:
-                raise ForbiddenCall(_item)
-
-            setattr(owner, item.name, raiser)
+        for home, name, item in patches.values():
+            saved.append((home, name, home.__dict__.get(name, getattr(home, name))))
+            setattr(home, name, _Raiser(item))
         yield
     finally:
-        for owner, name, value in reversed(saved):
-            setattr(owner, name, value)
+        for home, name, value in reversed(saved):
+            setattr(home, name, value)
 
 
 def scan_source(
@@ -224,6 +266,10 @@ def scan_source(
     except SyntaxError:
         return None
     bound = {exercise}
+    # what names in the source stand for: a package, a conventional alias, or an imported module
+    packages = {item.path.split(".", 1)[0] for item in forbidden}
+    roots = {p: p for p in packages}
+    roots |= {a: full for full, aliases in _ALIASES.items() for a in aliases if full.split(".")[0] in packages}
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(node.name)
@@ -231,6 +277,23 @@ def scan_source(
             bound.add(node.id)
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
+        elif isinstance(node, ast.Import):
+            roots |= {
+                a.asname: a.name for a in node.names if a.asname and a.name.split(".")[0] in packages
+            }
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in packages:
+            roots |= {a.asname or a.name: f"{node.module}.{a.name}" for a in node.names}
+
+    def reaches(dotted: str, item: Forbidden) -> bool:
+        """Whether ``dotted`` (e.g. ``torch.functional.cdist``) is the forbidden function itself,
+        or a function of that name reached through a private part (``torch._C._VariableFunctions``)."""
+        if any(part.startswith("_") for part in dotted.split(".")[1:-1]):
+            return True
+        try:
+            return Forbidden(dotted).original() is item.original()
+        except Exception:  # noqa: BLE001 - not importable: not the forbidden function
+            return False
+
     for node in ast.walk(tree):
         for item in forbidden:
             module, name = item.path.rsplit(".", 1)
@@ -238,8 +301,14 @@ def scan_source(
             if isinstance(node, ast.Attribute) and node.attr == name:
                 if is_method or ast.unparse(node.value) in _prefixes(module):
                     return item
+                # the same function reached another way: torch.functional.cdist, tf.cdist
+                head, _, rest = ast.unparse(node.value).partition(".")
+                if head in roots and reaches(".".join(filter(None, (roots[head], rest, name))), item):
+                    return item
             if isinstance(node, ast.ImportFrom) and node.module and not is_method:
-                if any(a.name == name for a in node.names) and node.module in _prefixes(module):
+                if any(a.name == name for a in node.names) and (
+                    node.module in _prefixes(module) or reaches(f"{node.module}.{name}", item)
+                ):
                     return item
             if isinstance(node, ast.Name) and item.bare and node.id == name not in bound:
                 return item
@@ -261,11 +330,38 @@ def _kept_aside(fn: Callable, forbidden: Sequence[Forbidden]) -> Forbidden | Non
         values += [glob[n] for n in code.co_names if n in glob]
         values += [cell.cell_contents for cell in (fn.__closure__ or ()) if _has_contents(cell)]
         values += list(fn.__defaults__ or ()) + list((fn.__kwdefaults__ or {}).values())
+    names = set(code.co_names) if code is not None else set()
+    # names the guard replaces while the function runs: reaching them raises with the right label
+    guarded = {(id(home), name) for item, original in originals for home, name in _homes(item, original)}
     for value in values:
+        # a forbidden function kept in a dict, list or tuple, or reached through a module or class
+        inside = list(value.values()) if isinstance(value, dict) else []
+        inside += list(value) if isinstance(value, (list, tuple)) else []
         for item, original in originals:
-            if value is original:
+            if value is original or any(v is original for v in inside):
+                return item
+            # an operator table such as torch._C._VariableFunctions (modules and classes with a
+            # function of the same name, like torch.norm next to torch.linalg.norm, are other functions)
+            if (
+                item.name in names
+                and not isinstance(value, (torch.Tensor, np.ndarray, type, types.ModuleType))
+                and (id(value), item.name) not in guarded
+                and _package_of(value) == item.path.split(".", 1)[0]
+                and callable(getattr(value, item.name, None))
+            ):
                 return item
     return None
+
+
+def _package_of(value: Any) -> str:
+    """The top-level package a module, a class or an object comes from (``torch`` for torch._C)."""
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+    elif isinstance(value, type):
+        name = value.__module__
+    else:
+        name = type(value).__module__
+    return (name or "").split(".")[0]
 
 
 def _has_contents(cell: Any) -> bool:

@@ -18,7 +18,12 @@ from ._core import (
     generator,
 )
 
-__all__ = ["analytic_gradient", "numerical_gradient", "pairwise_sq_distances"]
+__all__ = [
+    "analytic_gradient",
+    "numerical_gradient",
+    "pairwise_sq_distances",
+    "standardize_columns",
+]
 
 # --------------------------------------------------------------------------- numerical_gradient
 #: The functions numerical_gradient is tried on; a case names one, so it travels as data.
@@ -286,4 +291,65 @@ analytic_gradient = Exercise(
     doc="""Check ``analytic_gradient(x, y)`` for f(x, y) = x² y + sin(x y): returns (∂f/∂x, ∂f/∂y).
 
     Compared with autograd at random points; autograd itself may not be used.""",
+)
+
+
+# --------------------------------------------------------------------------- standardize_columns
+# A supplementary exercise, not in the notebook: standardise every column of a table. Instructors
+# can set it as homework or a hidden check; the grading tool's tests use it as their small example.
+def _table_cases(rng):
+    gen = generator(rng)
+    return [
+        {
+            "X": torch.randn(rows, cols, generator=gen) * torch.rand(cols, generator=gen) * 10
+            + torch.randn(cols, generator=gen) * 5
+        }
+        for rows, cols in [(5, 3), (40, 1), (17, 6), (8, 2)]
+    ]
+
+
+def _standardized(case):
+    X = case["X"].double()
+    return {
+        "right": (X - X.mean(dim=0)) / X.std(dim=0, correction=0),
+        "whole": (X - X.mean()) / X.std(correction=0),
+        "unbiased": (X - X.mean(dim=0)) / X.std(dim=0),
+    }
+
+
+def _diagnose_standardized(case, got, expected):
+    expect_tensor(got, "standardize_columns")
+    rows, cols = case["X"].shape
+    if not close(got, expected["right"], atol=1e-4) and rows > 1 and cols > 1:
+        if close(got, expected["whole"], atol=1e-5):
+            fail(
+                "standardize_columns used the mean and std of the whole tensor; "
+                "use each column's (dim=0)"
+            )
+        if close(got, expected["unbiased"], atol=1e-5):
+            fail(
+                "standardize_columns divided by the sample std (n - 1); "
+                "use X.std(dim=0, correction=0)"
+            )
+    expect_close(
+        got,
+        expected["right"],
+        what=f"standardize_columns on a {rows}×{cols} tensor",
+        atol=1e-4,
+        hint="each column needs its own mean and standard deviation; broadcasting does the rest",
+        reveal="(X - X.mean(dim=0)) / X.std(dim=0, correction=0)",
+    )
+
+
+standardize_columns = Exercise(
+    name="standardize_columns",
+    cases=_table_cases,
+    call=lambda fn, case: fn(case["X"]),
+    reference=_standardized,
+    diagnose=_diagnose_standardized,
+    seed=7,
+    doc="""Check ``standardize_columns(X)``: every column of a 2-D tensor to mean 0 and std 1.
+
+    The standard deviation is the population one (``correction=0``), and the
+    input must not be changed in place.""",
 )
