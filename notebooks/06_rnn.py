@@ -196,21 +196,21 @@ ax.legend(loc="lower center", fontsize="small", ncol=4)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # One free run is one sample: whether it drifts early or late depends on where it starts and on the
-# weights a particular training run found. To measure drift, we start 31 free runs of 150 steps, one
-# every 25 steps from step 100 to 850, all in one batch, and average their error against the
-# noise-free signal at each horizon. Two naive forecasts give the scale: always predicting 0 (the
+# weights a particular training run found. To measure drift, we start 151 free runs of 150 steps, one
+# every 5 steps from step 100 to 850 (so every phase of the wave is a starting point), all in one
+# batch, and average their error against the noise-free signal at each horizon. Two naive forecasts give the scale: always predicting 0 (the
 # signal's mean), and repeating the last observed value.
 
 # %%
-starts = torch.arange(100, 851, 25)
+starts = torch.arange(100, 851, 5)
 horizon = 150
 start_windows = torch.stack([series[s - window : s] for s in starts])[:, :, None]
-truth = torch.stack([clean[s : s + horizon] for s in starts])  # (31, 150)
+truth = torch.stack([clean[s : s + horizon] for s in starts])  # (151, 150)
 error_by_step = (free_run(forecaster, start_windows, horizon) - truth).abs().mean(dim=0)
 zero_error = truth.abs().mean().item()  # forecast 0 everywhere
 repeat_error = (series[starts - 1, None] - truth).abs().mean().item()  # repeat the last value
 first, last = error_by_step[:25].mean().item(), error_by_step[-25:].mean().item()
-print(f"mean |error| over 31 free runs: steps 1-25 {first:.3f}, steps 126-150 {last:.3f} | "
+print(f"mean |error| over {len(starts)} free runs: steps 1-25 {first:.3f}, steps 126-150 {last:.3f} | "
       f"forecast 0: {zero_error:.3f}, repeat the last value: {repeat_error:.3f}")
 assert first < 0.2 * zero_error, "the first 25 free-run steps should follow the signal closely"
 assert last > 1.25 * first, "free-running errors should accumulate: the forecast drifts"
@@ -220,7 +220,7 @@ fig, ax = plt.subplots(figsize=(7.5, 3.2))
 ax.plot(torch.arange(1, horizon + 1), error_by_step, color=PALETTE[3], label="RNN, free running")
 ax.axhline(zero_error, color="0.5", linestyle="--", label="always 0")
 ax.axhline(repeat_error, color="0.5", linestyle=":", label="repeat the last value")
-ax.set(xlabel="steps ahead", ylabel="mean |error| over 31 runs", ylim=(0, None),
+ax.set(xlabel="steps ahead", ylabel=f"mean |error| over {len(starts)} runs", ylim=(0, None),
        title="Free-run error grows with the horizon")
 ax.legend(fontsize="small", loc="center right")
 
@@ -813,8 +813,8 @@ assert fractions[0.5] > real_word_fraction(unigram_text) + 0.3, "far more real w
 
 # %%
 with torch.no_grad():
-    logits = char_model(X_val[:64].to(device))  # 64 windows of 256 characters
-    loss_by_position = F.cross_entropy(logits.transpose(1, 2), Y_val[:64].to(device),
+    logits = char_model(X_val[:256].to(device))  # 256 windows of 256 characters
+    loss_by_position = F.cross_entropy(logits.transpose(1, 2), Y_val[:256].to(device),
                                        reduction="none").mean(dim=0).cpu()
 context_means = {span: loss_by_position[a:b].mean().item()
                  for span, (a, b) in {"1": (0, 1), "33-64": (32, 64), "129-256": (128, 256)}.items()}
@@ -824,12 +824,12 @@ assert abs(context_means["129-256"] - context_means["33-64"]) < 0.1, "after ~30 
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 3.2))
-ax.plot(torch.arange(1, 257), loss_by_position, color=PALETTE[0], label="LSTM, 64 windows")
+ax.plot(torch.arange(1, 257), loss_by_position, color=PALETTE[0], label="LSTM, mean of 256 windows")
 ax.axhline(baseline, color=PALETTE[3], linestyle="--", label="unigram baseline")
 ax.axvline(64, color="0.5", linestyle=":", label="training window length")
 ax.set(xscale="log", xlabel="characters read (position in the window)", ylabel="loss (nats/char)",
        title="How much context the LSTM uses")
-ax.legend(fontsize="small")
+ax.legend(fontsize="small", loc="upper right")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The loss falls steeply over the first few characters of context and then flattens: beyond a few
