@@ -116,7 +116,7 @@ def mse(w, b, x, y):
     return 0.5 * np.mean(residual**2, axis=-1)
 
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Three guesses for $(w, b)$. The loss ranks them the way our eyes do: the closer the line, the
 # smaller the loss.
 
@@ -207,7 +207,7 @@ assert abs(w_star - w_true) < 0.2 and abs(b_star - b_true) < 0.2, "near the line
 #   steepest ascent; $-\nabla L$ points downhill.
 # * **Chain rule**: for a composition, multiply the local derivatives.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown]
 # **The derivative.** Hold $b = 1$ and look at the loss along $w$ only: a function of one number,
 # $g(w) = L(w, 1)$. Its derivative at $w = 0.5$ is the slope of the tangent there, estimated by a
 # central difference and computed exactly by autograd.
@@ -221,7 +221,7 @@ w_t = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
 print(f"g'(0.5): central difference {slope_numeric:.6f}, autograd {w_t.grad.item():.6f}")
 assert abs(slope_numeric - w_t.grad.item()) < 1e-6, "both should give the same slope"
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 w_values = np.linspace(-1.0, 4.0, 100)
 fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.plot(w_values, mse(w_values[:, None], b0, x, y), color=PALETTE[0], label="$g(w) = L(w, 1)$")
@@ -232,7 +232,7 @@ ax.set(xlabel="$w$", ylabel="loss", ylim=(0, 18), title="A derivative is a slope
 ax.legend(fontsize="small")
 fig.tight_layout()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Partial derivatives and the gradient.** The slope we just computed *is* $\partial L/\partial w$ at
 # $(0.5, 1)$: $b$ was held fixed. Holding $w$ fixed instead gives $\partial L/\partial b$; together
 # they form $\nabla L$. Autograd gives both at once.
@@ -248,7 +248,7 @@ print(f"numeric  ∇L = ({dL_dw_numeric:.6f}, {dL_db_numeric:.6f})")
 print(f"autograd ∇L = ({w_t.grad.item():.6f}, {b_t.grad.item():.6f})")
 assert np.allclose([w_t.grad.item(), b_t.grad.item()], [dL_dw_numeric, dL_db_numeric], atol=1e-6)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown]
 # ### The gradient by hand, with the chain rule
 #
 # The loss is a chain: $(w, b) \mapsto r_i = w\,x_i + b - y_i \mapsto L = \frac{1}{2n}\sum_i r_i^2$.
@@ -263,7 +263,8 @@ assert np.allclose([w_t.grad.item(), b_t.grad.item()], [dL_dw_numeric, dL_db_num
 #   = \sum_i \frac{\partial L}{\partial r_i}\frac{\partial r_i}{\partial w}
 #   = \frac1n \sum_{i=1}^n r_i\, x_i, \qquad
 #   \frac{\partial L}{\partial b} = \frac1n \sum_{i=1}^n r_i .$$
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The $\frac12$ has cancelled the 2, as promised. Autograd computes exactly this chain: asked to
 # keep the gradient of the intermediate $r$, it shows the middle link
 # $\partial L / \partial r_i = r_i / n$.
@@ -299,17 +300,6 @@ assert np.allclose(by_hand, [dL_dw_numeric, dL_db_numeric], atol=1e-6), "by hand
 #
 # With two parameters we can draw the loss as a **3-D surface** over the $(w, b)$ plane. For a
 # linear model the MSE is a quadratic function of $(w, b)$: a bowl.
-#
-# The bowl is **convex**: the chord between any two points of the graph lies on or above it,
-#
-# $$L\big(t\,\theta_1 + (1-t)\,\theta_2\big) \le t\,L(\theta_1) + (1-t)\,L(\theta_2)
-#   \quad \text{for all } \theta_1, \theta_2 \text{ and } t \in [0, 1].$$
-#
-# For a twice-differentiable loss this is the same as a Hessian (the matrix of second derivatives)
-# that is positive semi-definite everywhere: no direction curves downwards. Here the Hessian is the
-# constant matrix $A^\top A / n$. On a convex loss every local minimum is a global one, so gradient
-# descent cannot get stuck. A single minimum alone is not enough: $\sqrt{|\theta|}$ has one and is
-# not convex (its chords run below the graph). Deep networks lose this comfort (section 7.8).
 
 # %%
 W_RANGE, B_RANGE = (-2.0, 6.0), (-4.0, 4.0)
@@ -324,6 +314,18 @@ fig = plt.figure(figsize=(6, 4.2))
 ax3d = fig.add_subplot(projection="3d")
 plot_loss_surface(loss_on_grid, W_RANGE, B_RANGE, kind="surface", ax=ax3d, title="MSE as a surface")
 ax3d.view_init(elev=30, azim=-60)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The bowl is **convex**: the chord between any two points of the graph lies on or above it,
+#
+# $$L\big(t\,\theta_1 + (1-t)\,\theta_2\big) \le t\,L(\theta_1) + (1-t)\,L(\theta_2)
+#   \quad \text{for all } \theta_1, \theta_2 \text{ and } t \in [0, 1].$$
+#
+# For a twice-differentiable loss this is the same as a Hessian (the matrix of second derivatives)
+# that is positive semi-definite everywhere: no direction curves downwards. Here the Hessian is the
+# constant matrix $A^\top A / n$. On a convex loss every local minimum is a global one, so gradient
+# descent cannot get stuck. A single minimum alone is not enough: $\sqrt{|\theta|}$ has one and is
+# not convex (its chords run below the graph). Deep networks lose this comfort (section 7.8).
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Both tests, on our loss: chords between 1,000 random pairs of points, and the Hessian's
@@ -441,7 +443,7 @@ print(f"autograd GD: w = {theta_autograd[0]:.6f}, b = {theta_autograd[1]:.6f}")
 assert np.abs(theta_autograd - path[-1]).max() < 1e-4, "autograd GD should follow the NumPy path"
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # ### `nn.Linear` and `torch.optim.SGD`
 #
 # `nn.Linear(1, 1)` computes $\hat y = x\,w + b$ for a batch of shape $(n, 1)$. We set its
@@ -462,7 +464,7 @@ with torch.no_grad():
 optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
 X_dev = x_dev[:, None]  # shape (n, 1): one row per point, one column per feature
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The training loop every later lecture repeats: `zero_grad`, forward pass and loss, `backward`,
 # `step`.
 
@@ -478,7 +480,7 @@ assert np.abs(theta_torch - path[-1]).max() < 1e-4, "torch.optim.SGD should foll
 assert np.abs(theta_torch - theta_star).max() < 1e-4, "and land on the normal equation's answer"
 assert np.abs(theta_torch - theta_sklearn).max() < 1e-4, "and on scikit-learn's"
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # From here on, `course_utils.fit` runs this loop for us over mini-batches from a loader (section
 # 7.2 explains mini-batches). With 10 points per batch it makes 10 updates per pass over the data
 # (an **epoch**); each update sees a noisy gradient, so the weights end near, not exactly at, the
@@ -606,7 +608,7 @@ print(f"best rate of the sweep {best_rate:.3f}; the theory's best 2/(λ_min + λ
 assert sweep_rates[~diverged].max() < lr_critical < sweep_rates[diverged].min(), "sweep = rule"
 assert abs(np.log(best_rate * curvatures.sum() / 2)) < np.log(1.21), "best rate within a step"
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # The sweep brackets the limit between two neighbouring rates, and its best rate is the theory's
 # best to within one grid step. In practice one picks a rate a little below where the loss
 # explodes; a finer grid around it sharpens the answer.
@@ -799,13 +801,8 @@ assert bp_s5["raw"]["steps"] is None, "raw bp/s5 should not converge in 5000 ste
 # **The offset.** Raw, both columns are large and always positive, so raising $w_1$ or $w_2$ moves
 # every prediction up in much the same way: the contours are long, thin, tilted ellipses. Centring
 # alone cuts the steps for age and BMI about eightfold.
-#
-# **The scale.** Once centred, the Hessian's diagonal holds the features' variances, and the
-# weight of a feature with a small spread has a small curvature. For age and BMI that is a ratio of
-# $3^2$; for bp and s5 it is about $26^2$, so the centred contours are still needles along $w_2$
-# and gradient descent needs thousands of steps. Only dividing by the spread makes them round.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 def window(path, w_best, margin=0.1):
     """A square (w_1, w_2) window around a path and the minimum."""
     points = np.vstack([path[np.all(np.isfinite(path), axis=1)], w_best])
@@ -834,6 +831,12 @@ for row, (pair, results) in zip(axes, scaling.items()):
 fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# **The scale.** Once centred, the Hessian's diagonal holds the features' variances, and the
+# weight of a feature with a small spread has a small curvature. For age and BMI that is a ratio of
+# $3^2$; for bp and s5 it is about $26^2$, so the centred contours are still needles along $w_2$
+# and gradient descent needs thousands of steps. Only dividing by the spread makes them round.
+
+# %% [markdown]
 # Standardised, the downhill direction points close to the minimum from everywhere and ten steps
 # suffice, but not in a straight line: the first step jumps past the minimum. Along the steep axis
 # $\eta\lambda_{\max} = 1.5$ multiplies the error by $1 - 1.5 = -0.5$ every step, so the path lands
@@ -1033,7 +1036,7 @@ path10 = gd_least_squares(A10, y_dia, 1 / curv10[-1], n_steps=7000)
 loss_gap = 0.5 * np.mean((path10 @ A10.T - y_dia) ** 2, axis=1) / L10_star - 1
 weight_gap = np.abs(path10 - theta10_star).max(axis=1)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # On a log scale the loss gap falls to $10^{-10}$ — the loss agrees with $L^*$ to ten digits — while
 # the weights are still visibly off. Moving along the flat direction changes the loss by only
 # $\frac12\lambda_{\min} e^2$, so the loss "sees" almost nothing of the remaining error. A flat loss
@@ -1051,11 +1054,11 @@ step_loss_converged = int(np.argmax(loss_gap < 1e-10))
 print(f"step {step_loss_converged}: loss gap < 1e-10, weight gap {weight_gap[step_loss_converged]:.1e}")
 assert weight_gap[step_loss_converged] > 1e-3, "the weights should still be off when the loss settled"
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "notes"}
 # Run long enough, gradient descent does reach the weights: the checked cell compares them with the
 # normal equation and with scikit-learn.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 sk10 = LinearRegression().fit(Z, y_dia)
 theta10_sklearn = np.append(sk10.coef_, sk10.intercept_)
 print(f"weight gap after {len(path10) - 1} steps: {weight_gap[-1]:.1e} (normal equation), "
@@ -1126,9 +1129,12 @@ assert pull["MAE, with outliers"] < 0.1, "the absolute error should hardly move"
 # Everything so far measured the loss on the data we fitted. What we care about is the loss on new
 # data. Keep part of the data aside, a **test set**, fit on the rest, and compare. On the diabetes
 # data with all ten features (eleven parameters with the bias), once with 30 patients to train on
-# and once with 300; the rest of the 442 are the test set. The features are standardised with the
-# *training* patients' means and spreads: the test set stays unseen. Which patients land in the
-# training set changes the numbers a lot, so we average over 10 random splits.
+# and once with 300; the rest of the 442 are the test set.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Which patients land in the training set changes the numbers a lot, so we average over 10 random
+# splits. The features are standardised with the *training* patients' means and spreads: the test
+# set stays unseen.
 
 # %%
 def train_and_test(n_train, n_steps=300):
@@ -1149,7 +1155,7 @@ for n_train in (30, 300):
     train_loss, test_loss = np.mean([train_and_test(n_train) for _ in range(10)], axis=0)
     held_out[n_train] = {"train": train_loss, "test": test_loss}
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The training loss keeps falling, as gradient descent promises. With 30 patients for eleven
 # parameters the test loss ends far above it (more than one and a half times) and turns up again
 # after the first few steps: the fit follows the noise of those 30. With 300 patients, training
@@ -1318,7 +1324,7 @@ def sgd_momentum(
 # %% tags=["check"] points=2
 check.sgd_momentum(sgd_momentum)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 4 — the normal equation, by hand
 #
 # Return the exact minimiser $(w^*, b^*)$: append a column of ones to `X` for the bias (in the same
@@ -1340,7 +1346,7 @@ def normal_equation(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, tor
 # %% tags=["check"]
 check.normal_equation(normal_equation)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # ### Exercise 5 — the critical learning rate
 #
 # Return the learning rate above which batch gradient descent on $L(w, b)$ diverges, for features
