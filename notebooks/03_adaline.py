@@ -658,7 +658,7 @@ print(f"BCEWithLogitsLoss + SGD: w = {by_optim[:2].round(5)}, b = {by_optim[2]:+
 scratch_gap = np.abs(by_hand - by_optim).max()
 assert scratch_gap < 1e-5, f"the two should take the same steps, they differ by {scratch_gap:.1e}"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The trained model read both ways: its mean negative log-likelihood of the training labels is the
 # cross-entropy, and one standard deviation more petal length multiplies the odds of virginica by
 # $e^{w_2}$, wherever a flower starts. (The factor is large because petal length nearly separates
