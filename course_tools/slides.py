@@ -68,7 +68,7 @@ DEFAULTS = {
     # Fitting the slide (notebooks/README.md, "Slides"): a code cell longer than code_lines shows
     # only its output on the slide, its code goes into the speaker notes; what is still too big
     # for the slide is scaled down, never below min_scale.
-    "fit": {"code_lines": 12, "min_scale": 0.6},
+    "fit": {"code_lines": 12, "min_scale": 0.55},
 }
 # What a deck needs from each npm package (paths inside the package; a trailing / means a folder),
 # and where it goes under assets/. The licences travel with the code.
