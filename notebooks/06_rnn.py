@@ -215,7 +215,7 @@ print(f"mean |error| over {len(starts)} free runs: steps 1-25 {first:.3f}, steps
 assert first < 0.2 * zero_error, "the first 25 free-run steps should follow the signal closely"
 assert last > 1.25 * first, "free-running errors should accumulate: the forecast drifts"
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7.5, 3.2))
 ax.plot(torch.arange(1, horizon + 1), error_by_step, color=PALETTE[3], label="RNN, free running")
 ax.axhline(zero_error, color="0.5", linestyle="--", label="always 0")
@@ -559,7 +559,7 @@ recall_runs = {
 recall_accuracy = {name: acc for name, (_, acc) in recall_runs.items()}
 print("accuracy on new sequences:", {name: f"{acc:.0%}" for name, acc in recall_accuracy.items()})
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7.5, 3.2))
 for (name, (losses, _)), color in zip(recall_runs.items(), (PALETTE[3], PALETTE[0])):
     ax.plot(torch.arange(19, len(losses)), losses.unfold(0, 20, 1).mean(dim=1), color=color, label=name)
