@@ -216,7 +216,7 @@ for name, g in activations.items():
     assert torch.allclose(derivatives[name], derivative_formulas[name](z.detach()), atol=1e-6), name
 print("autograd agrees with the three derivative formulas")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, (ax_g, ax_dg) = plt.subplots(1, 2, figsize=(10, 3.5))
 for color, (name, g) in zip(PALETTE, activations.items()):
     ax_g.plot(z.detach(), g(z).detach(), color=color, label=name)
@@ -279,7 +279,7 @@ for name, net in deep_nets.items():
     rms = [layer.weight.grad.pow(2).mean().sqrt() for layer in linears]  # root mean square
     gradient_sizes[name] = torch.stack(rms).cpu()
 
-# %% slideshow={"slide_type": "subslide"}
+# %%
 ax = plot_curves(gradient_sizes, xlabel="layer (1 = next to the input)", ylabel="RMS of ∂L/∂W",
                  title="Gradient size per layer, 10 hidden layers of 64", logy=True)
 ax.figure.set_size_inches(7, 3.5)
@@ -1001,7 +1001,7 @@ for width in (32, 256):
         print(f"{depth} × {width:>3} units: {n_params:>7,} parameters, validation accuracy "
               f"{depth_width[depth, width].mean():.1%} ± {depth_width[depth, width].std():.1%}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %%
 mean = {key: acc.mean().item() for key, acc in depth_width.items()}
 spread = {key: acc.std().item() for key, acc in depth_width.items()}
 fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -1118,7 +1118,7 @@ remedies["early stopping"] = train_small(stopped_net, callbacks=[stopper])
 stopped_net.load_state_dict(stopper.best_weights)  # back to the best epoch
 stopped = evaluate(stopped_net, small.loaders(device=device)[1], nn.CrossEntropyLoss())
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7, 3.6))
 for color, (name, history) in zip(PALETTE, remedies.items()):
     ax.plot(history.epochs, history["val_loss"], color=color, label=name)
@@ -1132,7 +1132,7 @@ for name, history in list(remedies.items())[:3]:
 print(f"{'early stopping':<20} {'':>8} {stopped['loss']:>9.3f} {stopped['accuracy']:>8.1%}"
       f"   (epoch {stopper.best_epoch}, stopped after {len(remedies['early stopping'])})")
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 end_loss = {name: history.last("val_loss") for name, history in remedies.items()}
 best_loss = {name: min(history["val_loss"]) for name, history in remedies.items()}
 decay, dropped = "weight decay λ = 2", "dropout p = 0.5"
