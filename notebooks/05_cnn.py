@@ -690,8 +690,8 @@ assert learned > at_start + 0.2, "training gave the kernels some spatial structu
 assert learned < sobel, "but as a whole they are rougher than a designed edge detector"
 
 # %% [markdown]
-# Honestly: the smoothest few kernels show a light region next to a dark one, an edge or a stroke at
-# some angle; most of the others look like noise with a faint pattern. Their neighbour correlation,
+# Honestly: even the smoothest few show at best a patchy light region next to a dark one, a rough
+# edge or stroke at some angle; most of the others look like noise with a faint pattern. Their neighbour correlation,
 # clearly above the 0 of random weights but below the Sobel pair's, says the same. Trained on 3,200
 # small digits for 8 epochs, the first layer has only partly organised, and it did not need to:
 # the layers after it and the batch norm between compensate. Networks trained on millions of
@@ -796,7 +796,8 @@ assert ratio["residual, default init"] > 0.05, "skips: it arrives even with the 
 
 # %% [markdown]
 # With the default initialisation, every block of the plain stack shrinks the gradient by a roughly
-# constant factor, and the first block gets one about $10^{-17}$ times the last one's. But that
+# constant factor, and the first block gets one more than $10^{10}$ times smaller than the last
+# one's. But that
 # measures the initialisation: with He initialisation the same plain stack passes the gradient back
 # at full size. The residual stack does so even with the small default weights, because its identity
 # path does not depend on them. So at the start of training, skips are one way (good initialisation
@@ -862,7 +863,7 @@ for name, n_blocks, residual in [("1 block, plain (He)", 1, False),
     seed_everything(seed)
     model = dense_stack(n_blocks, residual)
     depth_curves[name] = adam_losses(he_init(model) if not residual else model)
-ax = plot_curves(depth_curves, xlabel="Adam step", ylabel="training loss", logy=True,
+ax = plot_curves(depth_curves, xlabel="Adam step", ylabel="training loss", logy=True, start=0,
                  title="Deeper plain networks train worse; residual ones do not")
 ax.figure.set_size_inches(7, 3.6)
 ax.set_xticks(range(0, 31, 5), [str(10 * tick) for tick in range(0, 31, 5)])
