@@ -39,7 +39,8 @@ LSTM_LIBRARY = (
 )
 
 
-def _lstm_cases(rng):
+def _cell_cases(rng, gates: int, cell_state: bool):
+    """Inputs and weights of one recurrent-cell step (``gates`` stacked gates), four sizes."""
     gen = generator(rng)
     cases = []
     for batch, n_in, n_hidden in [(3, 4, 5), (1, 2, 3), (5, 7, 2), (2, 1, 6)]:
@@ -47,16 +48,20 @@ def _lstm_cases(rng):
         shapes = {
             "x": (batch, n_in),
             "h": (batch, n_hidden),
-            "c": (batch, n_hidden),
-            "W_ih": (4 * n_hidden, n_in),
-            "W_hh": (4 * n_hidden, n_hidden),
-            "b_ih": (4 * n_hidden,),
-            "b_hh": (4 * n_hidden,),
+            **({"c": (batch, n_hidden)} if cell_state else {}),
+            "W_ih": (gates * n_hidden, n_in),
+            "W_hh": (gates * n_hidden, n_hidden),
+            "b_ih": (gates * n_hidden,),
+            "b_hh": (gates * n_hidden,),
         }
         cases.append(
             {k: torch.randn(s, generator=gen, dtype=torch.float64) for k, s in shapes.items()}
         )
     return cases
+
+
+def _lstm_cases(rng):
+    return _cell_cases(rng, 4, cell_state=True)
 
 
 def _lstm_step(case, order="ifgo", use_b_hh=True, g_act=torch.tanh, tanh_c=True):
@@ -164,22 +169,7 @@ GRU_LIBRARY = (
 
 
 def _gru_cases(rng):
-    gen = generator(rng)
-    cases = []
-    for batch, n_in, n_hidden in [(3, 4, 5), (1, 2, 3), (5, 7, 2), (2, 1, 6)]:
-        # Weights of size 1 rather than PyTorch's small default, so that every mistake shows.
-        shapes = {
-            "x": (batch, n_in),
-            "h": (batch, n_hidden),
-            "W_ih": (3 * n_hidden, n_in),
-            "W_hh": (3 * n_hidden, n_hidden),
-            "b_ih": (3 * n_hidden,),
-            "b_hh": (3 * n_hidden,),
-        }
-        cases.append(
-            {k: torch.randn(s, generator=gen, dtype=torch.float64) for k, s in shapes.items()}
-        )
-    return cases
+    return _cell_cases(rng, 3, cell_state=False)
 
 
 def _gru_step(case, order="rzn", keep="z", reset="after", b_hn_inside=True):
